@@ -1,1 +1,6 @@
-//! tally's domain library.
+//! tally's domain library: the report contract, secret scrubbing, stack-trace normalization,
+//! fingerprints and issue rendering. It has no Lambda or AWS SDK types, so every function and the
+//! operator CLI share it.
+
+pub mod env;
+pub mod workflow;
