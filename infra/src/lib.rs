@@ -1,1 +1,4 @@
-//! tally operator library.
+//! tally's operator library: the CLI's subcommands, the typed CloudFormation stack, and the local
+//! stand-ins (GitHub fake, Lambda Invoke API adapter) shared by `tally local` and the tests.
+
+pub mod commands;

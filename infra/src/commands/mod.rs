@@ -1,0 +1,6 @@
+//! The `tally` subcommands, one module each. Every `run` returns the process exit code.
+
+pub mod deploy;
+pub mod destroy;
+pub mod fingerprint;
+pub mod synth;
