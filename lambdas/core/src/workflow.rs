@@ -1,6 +1,6 @@
 //! The contract between the ingest function and the state machine: execution names and input.
 //!
-//! Execution names are derived from the fingerprint alone, so a retried or repeated start of the
+//! Execution names are derived from the fingerprint and a counter stored on its item, so a retried or repeated start of the
 //! same work reuses the same name and Step Functions deduplicates it. Names are at most 80
 //! characters of `[A-Za-z0-9_-]`, as Step Functions requires.
 
@@ -27,14 +27,16 @@ pub struct ExecutionInput {
     pub fingerprint: String,
     /// What the execution does.
     pub mode: Mode,
-    /// Sync generation for [`Mode::Sync`] (0 for [`Mode::Open`]).
+    /// Attempt number for [`Mode::Open`] (raised when a failed open is retried), or sync
+    /// generation for [`Mode::Sync`]. Part of the name, so each retry or resumed sync gets a fresh
+    /// execution while a repeated start of the same one is deduplicated.
     pub generation: u64,
 }
 
 impl ExecutionInput {
-    /// Input of the execution that opens the issue for `fingerprint`.
-    pub fn open(fingerprint: &str) -> Self {
-        Self { fingerprint: fingerprint.to_owned(), mode: Mode::Open, generation: 0 }
+    /// Input of open attempt number `attempt` for `fingerprint`.
+    pub fn open(fingerprint: &str, attempt: u64) -> Self {
+        Self { fingerprint: fingerprint.to_owned(), mode: Mode::Open, generation: attempt }
     }
 
     /// Input of the sync execution number `generation` for `fingerprint`.
@@ -42,12 +44,13 @@ impl ExecutionInput {
         Self { fingerprint: fingerprint.to_owned(), mode: Mode::Sync, generation }
     }
 
-    /// Execution name: `open-<hex>` or `sync-<hex>-<generation>`, at most 80 characters.
+    /// Execution name: `open-<hex>-<generation>` or `sync-<hex>-<generation>`, at most 80
+    /// characters.
     pub fn execution_name(&self) -> String {
         let end = self.fingerprint.len().min(NAME_FINGERPRINT_HEX);
         let short = &self.fingerprint[..end];
         match self.mode {
-            Mode::Open => format!("open-{short}"),
+            Mode::Open => format!("open-{short}-{}", self.generation),
             Mode::Sync => format!("sync-{short}-{}", self.generation),
         }
     }
@@ -61,7 +64,7 @@ mod tests {
 
     #[test]
     fn execution_names_fit_step_functions_rules() {
-        for input in [ExecutionInput::open(HEX), ExecutionInput::sync(HEX, u64::MAX)] {
+        for input in [ExecutionInput::open(HEX, u64::MAX), ExecutionInput::sync(HEX, u64::MAX)] {
             let name = input.execution_name();
             assert!(name.len() <= 80, "{name} is {} characters", name.len());
             assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
@@ -70,7 +73,7 @@ mod tests {
 
     #[test]
     fn execution_names_depend_only_on_input() {
-        assert_eq!(ExecutionInput::open(HEX).execution_name(), format!("open-{}", &HEX[..32]));
+        assert_eq!(ExecutionInput::open(HEX, 0).execution_name(), format!("open-{}-0", &HEX[..32]));
         assert_eq!(ExecutionInput::sync(HEX, 3).execution_name(), format!("sync-{}-3", &HEX[..32]));
     }
 }
