@@ -70,3 +70,102 @@ pub const ALL: &[&str] = &[
     SYNC_MAX_WAIT_SECONDS,
     SYNC_QUIET_SECONDS,
 ];
+
+/// Reads configuration variables and collects every missing or invalid one, so a function that
+/// fails at cold start names all of them in one message instead of one per deploy.
+///
+/// `lookup` returns a variable's value; functions pass `std::env::var(name).ok()`, tests pass a
+/// map, so no test needs to change the process environment.
+pub struct EnvReader<F> {
+    lookup: F,
+    problems: Vec<String>,
+}
+
+impl<F: Fn(&str) -> Option<String>> EnvReader<F> {
+    /// Starts reading through `lookup`.
+    pub fn new(lookup: F) -> Self {
+        Self { lookup, problems: Vec::new() }
+    }
+
+    /// An optional variable; an empty value counts as unset.
+    pub fn optional(&mut self, name: &str) -> Option<String> {
+        (self.lookup)(name).filter(|value| !value.trim().is_empty())
+    }
+
+    /// A required variable; records it as missing and returns an empty string when unset.
+    pub fn required(&mut self, name: &str) -> String {
+        match self.optional(name) {
+            Some(value) => value,
+            None => {
+                self.problems.push(format!("{name} is missing"));
+                String::new()
+            }
+        }
+    }
+
+    /// An optional variable parsed with `parse`, `default` when unset; records an invalid value
+    /// with the reason `parse` gives.
+    pub fn parsed<T>(&mut self, name: &str, default: T, parse: impl Fn(&str) -> Result<T, String>) -> T {
+        let Some(value) = self.optional(name) else {
+            return default;
+        };
+        match parse(&value) {
+            Ok(parsed) => parsed,
+            Err(reason) => {
+                self.problems.push(format!("{name}={value:?} is invalid: {reason}"));
+                default
+            }
+        }
+    }
+
+    /// Records a problem found while combining variables, such as two that exclude each other.
+    pub fn reject(&mut self, problem: impl Into<String>) {
+        self.problems.push(problem.into());
+    }
+
+    /// Finishes reading: `Err` lists every problem recorded.
+    pub fn finish(self) -> Result<(), EnvError> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(EnvError { problems: self.problems })
+        }
+    }
+}
+
+/// Configuration that could not be loaded; lists every missing or invalid variable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {}; set these environment variables and restart", problems.join("; "))]
+pub struct EnvError {
+    /// One line per missing or invalid variable.
+    pub problems: Vec<String>,
+}
+
+/// Parses a whole number of seconds, as the `*_SECONDS` variables hold.
+pub fn parse_seconds(value: &str) -> Result<u64, String> {
+    value.trim().parse().map_err(|_| "expected a whole number of seconds".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn env_reader_names_every_problem_at_once() {
+        let values = HashMap::from([(CLAIM_LEASE_SECONDS, "soon"), (AUTH_MODE, " ")]);
+        let mut reader = EnvReader::new(|name: &str| values.get(name).map(|value| value.to_string()));
+
+        reader.required(TABLE_NAME);
+        reader.required(AUTH_MODE);
+        let lease = reader.parsed(CLAIM_LEASE_SECONDS, 60, parse_seconds);
+        let error = reader.finish().expect_err("three problems were recorded");
+
+        assert_eq!(lease, 60);
+        assert_eq!(error.problems.len(), 3);
+        assert!(error.problems[0].contains(TABLE_NAME));
+        assert!(error.problems[1].contains(AUTH_MODE));
+        assert!(error.problems[2].contains("\"soon\" is invalid"));
+    }
+}
