@@ -3,4 +3,5 @@
 //! operator CLI share it.
 
 pub mod env;
+pub mod error_type;
 pub mod workflow;
