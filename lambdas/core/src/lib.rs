@@ -4,4 +4,5 @@
 
 pub mod env;
 pub mod error_type;
+pub mod summary;
 pub mod workflow;
