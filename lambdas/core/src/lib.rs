@@ -4,5 +4,10 @@
 
 pub mod env;
 pub mod error_type;
+pub mod fingerprint;
+pub mod normalize;
+pub mod render;
+pub mod report;
+pub mod scrub;
 pub mod summary;
 pub mod workflow;

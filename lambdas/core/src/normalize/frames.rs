@@ -1,0 +1,433 @@
+//! Frame parsing: recognizes the stack frames of each supported language, in their raw form and
+//! in the canonical form this module writes, and reduces each to a function and a file name.
+//!
+//! Canonical frames are `at FUNCTION (FILE)`, `at FUNCTION` when the frame has no file,
+//! `created by FUNCTION (FILE)` for Go, and `at CLASS.METHOD(FILE)` for the JVM. Every parser
+//! accepts the canonical form and returns it unchanged, which makes normalization idempotent.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::Language;
+use super::mask::mask_identifier;
+use super::paths::canonical_file;
+
+#[allow(clippy::expect_used)]
+fn compile(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("frame patterns are valid regexes")
+}
+
+/// Python: `File "/app/main.py", line 12, in main`.
+static PYTHON: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r#"^File "(?P<file>[^"]*)"(?:, line (?:\d+|<n>))?(?:, in (?P<function>.+))?$"#)
+});
+
+/// JVM (Java, Kotlin, Scala): `at com.example.App.run(App.java:12)`, with an optional class
+/// loader (`app//`) or module (`java.base@17/`) prefix and a trailing jar note (`~[app.jar:1.0]`).
+static JVM: LazyLock<Regex> = LazyLock::new(|| {
+    compile(concat!(
+        r"^at (?:[A-Za-z0-9_.-]+//)?(?:[A-Za-z0-9_.-]+(?:@[A-Za-z0-9_.+-]*)?/)?",
+        r"(?P<method>[A-Za-z0-9_$.<>-]+(?:/(?:0x[0-9A-Fa-f]+|<addr>))?[A-Za-z0-9_$.<>-]*)",
+        r"\((?P<location>[^()]*)\)(?: ~?\[[^\]]*\])?$",
+    ))
+});
+
+/// JavaScript (V8) and every canonical frame: `at handler (/app/index.js:12:5)`.
+static AT_WITH_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"^at (?:async )?(?:new )?(?P<function>.+) \((?P<location>[^()]*)\)$")
+});
+
+/// V8 frames without a function (`at /app/index.js:12:5`), and canonical frames without a file,
+/// whose symbol may contain spaces when it is a Rust trait method (`<T as Trait>::method`).
+static AT_BARE: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"^at (?:async )?(?P<target>\S+|<\S.*>::\S+)$"));
+
+/// Firefox and Safari: `handler@https://example.com/app.js:12:5`.
+static AT_SIGN: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"^(?P<function>[^@\s]*)@(?P<location>\S+:\d+(?::\d+)?)$")
+});
+
+/// Go's canonical "created by" frame: `created by main.main (main.go)`.
+static GO_CREATED_BY: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"^created by (?P<function>\S+) \((?P<location>[^()]*)\)$"));
+
+/// Go's location line under a function line: `/app/main.go:12 +0x1d`.
+static GO_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"^(?P<file>\S+\.(?:go|s)):\d+(?: \+0x[0-9A-Fa-f]+)?(?: fp=\S+ sp=\S+ pc=\S+)?$")
+});
+
+/// Julia frame head: `[3] parse(::Type{Int64}, s::String)`, optionally followed on the same line
+/// by ` at /path/file.jl:12` (Julia 1.5 and earlier).
+static JULIA_HEAD: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"^\[\d+\] (?P<function>.+?)(?: at (?P<location>\S+?):\d+)?(?: \[inlined\])?(?: \(repeats \d+ times\))?$")
+});
+
+/// Julia location line (Julia 1.6 and later): `@ Base ./parse.jl:240 [inlined]`.
+static JULIA_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"^@ (?:(?P<module>[A-Za-z_][A-Za-z0-9_.!]*) )?(?P<location>\S+?)(?::\d+)?(?: \[inlined\])?$")
+});
+
+/// Rust backtrace frame: `3: myapp::compute` or, with `RUST_BACKTRACE=full`,
+/// `3:     0x55d5c8f0a1c3 - myapp::compute::h0123456789abcdef`.
+static RUST_FRAME: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"^\d+: +(?:(?P<address>0x[0-9A-Fa-f]+) - )?(?P<symbol>\S.*)$")
+});
+
+/// Rust location line under a frame: `at ./src/main.rs:4:5`.
+static RUST_LOCATION: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"^at (?P<location>\S+?\.rs)(?::\d+(?::\d+)?)?$"));
+
+/// The hash suffix of a Rust symbol: `::h0123456789abcdef`.
+static RUST_HASH: LazyLock<Regex> = LazyLock::new(|| compile(r"::h[0-9a-f]{16}$"));
+
+/// A frame reduced to what identifies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Frame {
+    /// How the canonical line is written.
+    pub style: Style,
+    /// Function, method or symbol, with ids masked.
+    pub function: String,
+    /// Canonical file name, if the frame has one.
+    pub file: Option<String>,
+    /// Which language's syntax the frame was written in, as a vote for detection.
+    pub vote: Option<Language>,
+}
+
+/// The canonical line format of a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// `at FUNCTION (FILE)` or `at FUNCTION`.
+    At,
+    /// `at CLASS.METHOD(FILE)`.
+    Jvm,
+    /// `created by FUNCTION (FILE)`.
+    CreatedBy,
+}
+
+impl Frame {
+    fn new(style: Style, function: &str, file: Option<String>, vote: Option<Language>) -> Frame {
+        let file = file.filter(|file| !file.is_empty());
+        let vote = file.as_deref().and_then(language_of_file).or(vote);
+        Frame { style, function: mask_identifier(function.trim()), file, vote }
+    }
+
+    /// The canonical line.
+    pub fn line(&self) -> String {
+        match (self.style, &self.file) {
+            (Style::Jvm, Some(file)) => format!("at {}({file})", self.function),
+            (Style::Jvm, None) => format!("at {}()", self.function),
+            (Style::CreatedBy, Some(file)) => format!("created by {} ({file})", self.function),
+            (Style::CreatedBy, None) => format!("created by {}", self.function),
+            (Style::At, Some(file)) => format!("at {} ({file})", self.function),
+            (Style::At, None) => format!("at {}", self.function),
+        }
+    }
+
+    /// Whether the frame belongs to a language runtime whose frames change between versions
+    /// and platforms and say nothing about the bug: Rust's std and the C runtime, Node.js
+    /// internals, Python's frozen import machinery, and JVM reflection.
+    pub fn is_runtime_noise(&self) -> bool {
+        const RUST_RUNTIME_PREFIXES: &[&str] = &[
+            "std::", "core::", "alloc::", "backtrace::", "<std::", "<core::", "<alloc::",
+            "rust_begin_unwind", "__rust", "__rustc::", "<F as core::", "<F as alloc::",
+        ];
+        const NATIVE_ENTRY_POINTS: &[&str] = &[
+            "main", "_start", "__libc_start_main", "__libc_start_call_main", "start_thread",
+            "clone", "clone3", "__clone", "__clone3", "BaseThreadInitThunk", "RtlUserThreadStart",
+            "<unknown>",
+        ];
+        const JVM_REFLECTION_PREFIXES: &[&str] = &["jdk.internal.", "sun.reflect."];
+
+        let function = self.function.as_str();
+        match (self.style, self.file.as_deref()) {
+            (Style::Jvm, _) => JVM_REFLECTION_PREFIXES.iter().any(|p| function.starts_with(p)),
+            (_, Some(file)) if file.starts_with("node:") || file.starts_with("<frozen ") => true,
+            (_, file) => {
+                RUST_RUNTIME_PREFIXES.iter().any(|p| function.starts_with(p))
+                    || (file.is_none() && NATIVE_ENTRY_POINTS.contains(&function))
+            }
+        }
+    }
+}
+
+/// The language a file extension belongs to.
+fn language_of_file(file: &str) -> Option<Language> {
+    let extension = file.rsplit_once('.')?.1;
+    match extension {
+        "py" | "pyx" => Some(Language::Python),
+        "jl" => Some(Language::Julia),
+        "rs" => Some(Language::Rust),
+        "go" => Some(Language::Go),
+        "java" | "kt" | "kts" | "scala" | "groovy" | "clj" => Some(Language::Java),
+        "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "jsx" | "tsx" => Some(Language::JavaScript),
+        _ => None,
+    }
+}
+
+/// Removes a trailing `:line` or `:line:column` from a location.
+fn strip_line_numbers(location: &str) -> &str {
+    let mut rest = location;
+    for _ in 0..2 {
+        match rest.rsplit_once(':') {
+            Some((head, tail)) if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) => {
+                rest = head;
+            }
+            _ => break,
+        }
+    }
+    rest
+}
+
+/// Whether the one word after `at ` is a location (V8's anonymous frame) rather than a function.
+fn looks_like_location(target: &str) -> bool {
+    target.contains(['/', '\\'])
+        || strip_line_numbers(target) != target
+        || target == "<anonymous>"
+        || target == "native"
+}
+
+/// What one or two cleaned lines turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Parsed {
+    /// A frame; `lines` says how many input lines it used (2 when a location line followed).
+    Frame { frame: Frame, lines: usize },
+    /// `N: symbol` with no location line: a Rust frame only if the trace is Rust.
+    MaybeRustFrame(Frame),
+    /// Not a frame.
+    NotAFrame,
+}
+
+/// Parses the frame that starts at `line` (trimmed), looking at `next` (trimmed) for the
+/// location line that Julia, Rust and Go print under a frame.
+pub(crate) fn parse(line: &str, next: Option<&str>) -> Parsed {
+    let frame = |frame| Parsed::Frame { frame, lines: 1 };
+    let two_line_frame = |frame| Parsed::Frame { frame, lines: 2 };
+
+    if let Some(found) = PYTHON.captures(line) {
+        let file = canonical_file(&found["file"]);
+        let function = found.name("function").map_or("<module>", |m| m.as_str());
+        return frame(Frame::new(Style::At, function, Some(file), Some(Language::Python)));
+    }
+
+    if line.starts_with("at ") {
+        if let Some(found) = JVM.captures(line) {
+            let file = canonical_file(strip_line_numbers(&found["location"]));
+            return frame(Frame::new(Style::Jvm, &found["method"], Some(file), Some(Language::Java)));
+        }
+        if let Some(found) = AT_WITH_LOCATION.captures(line) {
+            let file = canonical_file(strip_line_numbers(&found["location"]));
+            return frame(Frame::new(Style::At, &found["function"], Some(file), Some(Language::JavaScript)));
+        }
+        if let Some(found) = AT_BARE.captures(line) {
+            let target = &found["target"];
+            if looks_like_location(target) {
+                let file = canonical_file(strip_line_numbers(target));
+                return frame(Frame::new(Style::At, "<anonymous>", Some(file), Some(Language::JavaScript)));
+            }
+            let vote = if target.contains("::") { Language::Rust } else { Language::JavaScript };
+            return frame(Frame::new(Style::At, target, None, Some(vote)));
+        }
+    }
+
+    if let Some(found) = GO_CREATED_BY.captures(line) {
+        let file = canonical_file(&found["location"]);
+        return frame(Frame::new(Style::CreatedBy, &found["function"], Some(file), Some(Language::Go)));
+    }
+
+    if let Some(found) = JULIA_HEAD.captures(line) {
+        let function = julia_function(&found["function"]);
+        if let Some(location) = found.name("location") {
+            let file = canonical_file(location.as_str());
+            return frame(Frame::new(Style::At, &function, Some(file), Some(Language::Julia)));
+        }
+        if let Some(below) = next.and_then(|next| JULIA_LOCATION.captures(next)) {
+            let file = canonical_file(&below["location"]);
+            let function = match below.name("module") {
+                Some(module) => format!("{function} @ {}", module.as_str()),
+                None => function,
+            };
+            return two_line_frame(Frame::new(Style::At, &function, Some(file), Some(Language::Julia)));
+        }
+    }
+
+    if let Some(found) = RUST_FRAME.captures(line) {
+        let symbol = RUST_HASH.replace(&found["symbol"], "");
+        if let Some(below) = next.and_then(|next| RUST_LOCATION.captures(next)) {
+            let file = canonical_file(&below["location"]);
+            return two_line_frame(Frame::new(Style::At, &symbol, Some(file), Some(Language::Rust)));
+        }
+        let frame = Frame::new(Style::At, &symbol, None, Some(Language::Rust));
+        if found.name("address").is_some() {
+            return Parsed::Frame { frame, lines: 1 };
+        }
+        return Parsed::MaybeRustFrame(frame);
+    }
+
+    if let Some(found) = AT_SIGN.captures(line) {
+        let function = found.name("function").map_or("", |m| m.as_str());
+        let function = if function.is_empty() { "<anonymous>" } else { function };
+        let file = canonical_file(strip_line_numbers(&found["location"]));
+        return frame(Frame::new(Style::At, function, Some(file), Some(Language::JavaScript)));
+    }
+
+    if let Some(below) = next.and_then(|next| GO_LOCATION.captures(next)) {
+        if let Some((style, function)) = go_function(line) {
+            let file = canonical_file(&below["file"]);
+            return two_line_frame(Frame::new(style, &function, Some(file), Some(Language::Go)));
+        }
+    }
+
+    Parsed::NotAFrame
+}
+
+/// The function of a Julia frame head, without its argument list, `where` clause or keyword
+/// arguments: `parse(::Type{Int64}, s::String; base::Nothing)` becomes `parse`.
+fn julia_function(head: &str) -> String {
+    let head = head.trim();
+    // A callable object such as `(::MyPkg.var"#3#4")(x)`: keep the object's type.
+    if head.starts_with('(') {
+        if let Some(close) = matching_paren(head, 0) {
+            return head[..=close].to_owned();
+        }
+        return head.to_owned();
+    }
+    match head.find('(') {
+        Some(open) if open > 0 => head[..open].to_owned(),
+        _ => head.to_owned(),
+    }
+}
+
+/// Index of the `)` that closes the `(` at `open`.
+fn matching_paren(text: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (index, byte) in text.bytes().enumerate().skip(open) {
+        match byte {
+            b'(' => depth += 1,
+            b')' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(index);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The function of a Go frame's function line, without its argument list:
+/// `main.(*Server).handle(0xc000010000, {0x4d2c40, 0x5})` becomes `main.(*Server).handle`, and
+/// `created by main.main in goroutine 1` becomes a created-by frame for `main.main`.
+fn go_function(line: &str) -> Option<(Style, String)> {
+    if let Some(rest) = line.strip_prefix("created by ") {
+        let function = rest.split(" in goroutine ").next().unwrap_or(rest).trim();
+        let valid = !function.is_empty() && !function.contains(' ');
+        return valid.then(|| (Style::CreatedBy, function.to_owned()));
+    }
+
+    let body = line.strip_suffix(')')?;
+    // Find the `(` that opens the trailing argument list.
+    let mut depth = 1usize;
+    let mut open = None;
+    for (index, byte) in body.bytes().enumerate().rev() {
+        match byte {
+            b')' => depth += 1,
+            b'(' => {
+                depth -= 1;
+                if depth == 0 {
+                    open = Some(index);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let function = &body[..open?];
+    let valid = !function.is_empty() && !function.contains(' ');
+    valid.then(|| (Style::At, function.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_of(line: &str, next: Option<&str>) -> Option<String> {
+        match parse(line, next) {
+            Parsed::Frame { frame, .. } | Parsed::MaybeRustFrame(frame) => Some(frame.line()),
+            Parsed::NotAFrame => None,
+        }
+    }
+
+    #[test]
+    fn parses_each_syntax() {
+        let cases: &[(&str, Option<&str>, &str)] = &[
+            (r#"File "/home/u/app/main.py", line 12, in main"#, None, "at main (main.py)"),
+            ("at com.example.App.run(App.java:12)", None, "at com.example.App.run(App.java)"),
+            ("at java.base/java.lang.Thread.run(Thread.java:833)", None, "at java.lang.Thread.run(Thread.java)"),
+            (
+                "at com.example.App$$Lambda$14/0x0000000800c03000.run(Unknown Source)",
+                None,
+                "at com.example.App$$Lambda$<n>/<addr>.run(Unknown Source)",
+            ),
+            ("at handler (/srv/app/index.js:12:5)", None, "at handler (index.js)"),
+            ("at async Promise.all (index 0)", None, "at Promise.all (index <n>)"),
+            ("at /srv/app/index.js:12:5", None, "at <anonymous> (index.js)"),
+            ("handler@https://example.com/app.js:12:5", None, "at handler (app.js)"),
+            ("[3] parse(::Type{Int64}, s::String)", Some("@ Base ./parse.jl:240 [inlined]"), "at parse @ Base (parse.jl)"),
+            ("[1] foo(x::Int64) at ./REPL[2]:1", None, "at foo (REPL[<n>])"),
+            ("3: myapp::compute::h0123456789abcdef", Some("at ./src/main.rs:4:5"), "at myapp::compute (src/main.rs)"),
+            ("12:     0x55d5c8f0a1c3 - myapp::main", None, "at myapp::main"),
+            ("main.(*Server).handle(0xc000010000, {0x4d2c40, 0x5})", Some("/app/server.go:88 +0x1d"), "at main.(*Server).handle (server.go)"),
+            ("created by main.main in goroutine 1", Some("/app/main.go:20 +0x25"), "created by main.main (main.go)"),
+        ];
+        for (line, next, expected) in cases {
+            assert_eq!(line_of(line, *next).as_deref(), Some(*expected), "line: {line}");
+        }
+    }
+
+    #[test]
+    fn canonical_lines_parse_to_themselves() {
+        let canonical = [
+            "at main (main.py)",
+            "at com.example.App.run(App.java)",
+            "at com.example.App$$Lambda$<n>/<addr>.run(Unknown Source)",
+            "at parse @ Base (parse.jl)",
+            "at myapp::compute (src/main.rs)",
+            "at <F as myapp::Run>::run",
+            "created by main.main (main.go)",
+            "at <anonymous> (index.js)",
+        ];
+        for line in canonical {
+            assert_eq!(line_of(line, None).as_deref(), Some(line));
+        }
+    }
+
+    #[test]
+    fn messages_are_not_frames() {
+        for line in ["ValueError: boom", "goroutine 1 [running]:", "[1] see the docs", "main.main()"] {
+            assert_eq!(line_of(line, None), None, "line: {line}");
+        }
+    }
+
+    #[test]
+    fn lone_numbered_symbol_waits_for_the_language() {
+        assert!(matches!(parse("2: core::panicking::panic_bounds_check", None), Parsed::MaybeRustFrame(_)));
+    }
+
+    #[test]
+    fn runtime_frames_are_noise() {
+        let noise = |line: &str, next: Option<&str>| match parse(line, next) {
+            Parsed::Frame { frame, .. } | Parsed::MaybeRustFrame(frame) => frame.is_runtime_noise(),
+            Parsed::NotAFrame => false,
+        };
+        assert!(noise("0: rust_begin_unwind", Some("at /rustc/abcdef123/library/std/src/panicking.rs:597:5")));
+        assert!(noise("5: core::ops::function::FnOnce::call_once", None));
+        assert!(noise("at Module._compile (node:internal/modules/cjs/loader:1256:14)", None));
+        assert!(noise(r#"File "<frozen importlib._bootstrap>", line 1, in _call_with_frames_removed"#, None));
+        assert!(noise("at jdk.internal.reflect.NativeMethodAccessorImpl.invoke0(Native Method)", None));
+        assert!(noise("7: main", None));
+        assert!(!noise("at main (index.js:1:1)", None));
+        assert!(!noise("3: myapp::main", Some("at ./src/main.rs:9:5")));
+    }
+}
