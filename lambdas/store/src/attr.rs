@@ -61,6 +61,9 @@ pub const CLOSED_REASON: &str = "closed_reason";
 pub const CLOSED_AT_OCCURRENCES: &str = "closed_at_occurrences";
 /// Newest reported version when the issue was seen closed (`S`).
 pub const CLOSED_VERSION: &str = "closed_version";
+/// Newest version already announced on the issue (`S`): the newest version when the issue
+/// opened, then each newer version that a comment announced.
+pub const ANNOUNCED_VERSION: &str = "announced_version";
 /// TTL (`N`, epoch seconds): the item expires this long after its last report.
 pub const EXPIRES_AT: &str = "expires_at";
 

@@ -101,6 +101,8 @@ pub struct Item {
     pub closed_at_occurrences: Option<u64>,
     /// Newest version when the issue was seen closed.
     pub closed_version: Option<String>,
+    /// Newest version already announced on the issue.
+    pub announced_version: Option<String>,
 }
 
 type Attributes = HashMap<String, AttributeValue>;
@@ -156,6 +158,7 @@ impl Item {
             closed_reason: decoder.optional_string(attr::CLOSED_REASON)?,
             closed_at_occurrences: decoder.optional_number(attr::CLOSED_AT_OCCURRENCES)?,
             closed_version: decoder.optional_string(attr::CLOSED_VERSION)?,
+            announced_version: decoder.optional_string(attr::ANNOUNCED_VERSION)?,
             fingerprint,
         })
     }

@@ -8,7 +8,9 @@
 pub mod attr;
 pub mod claim;
 pub mod error;
+pub mod issue;
 pub mod item;
+pub mod sync;
 pub mod table;
 
 pub use error::StoreError;
