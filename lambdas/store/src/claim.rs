@@ -245,6 +245,60 @@ impl Table {
         Ok(())
     }
 
+    /// Undoes a claim whose open execution could not be started, so the client's retry of the
+    /// same report counts once and starts the execution itself.
+    ///
+    /// The item is deleted while this report is its only occurrence. When duplicates arrived in
+    /// the meantime, their counts stay: this report's occurrence is subtracted and the claim is
+    /// marked stale (`claimed_at` = 0) so the next report takes it over at once. Both writes are
+    /// conditional on the claim still being `claimed_at` and unstarted, so they never undo a
+    /// takeover by another caller.
+    pub async fn abandon_claim(&self, fingerprint: &str, claimed_at: i64) -> Result<(), StoreError> {
+        self.count_write();
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&self.name)
+            .key(attr::FINGERPRINT, s(fingerprint))
+            .condition_expression(
+                "#occurrences = :one AND #claimed_at = :claimed_at AND attribute_not_exists(#execution_arn)",
+            )
+            .expression_attribute_names("#occurrences", attr::OCCURRENCES)
+            .expression_attribute_names("#claimed_at", attr::CLAIMED_AT)
+            .expression_attribute_names("#execution_arn", attr::EXECUTION_ARN)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":claimed_at", n(claimed_at))
+            .send()
+            .await;
+        match deleted {
+            Ok(_) => return Ok(()),
+            Err(error)
+                if !error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                return Err(StoreError::dynamodb("DeleteItem", fingerprint, error));
+            }
+            Err(_) => {}
+        }
+
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.name)
+            .key(attr::FINGERPRINT, s(fingerprint))
+            .update_expression("ADD #occurrences :minus_one SET #claimed_at = :stale")
+            .condition_expression("#claimed_at = :claimed_at AND attribute_not_exists(#execution_arn)")
+            .expression_attribute_names("#occurrences", attr::OCCURRENCES)
+            .expression_attribute_names("#claimed_at", attr::CLAIMED_AT)
+            .expression_attribute_names("#execution_arn", attr::EXECUTION_ARN)
+            .expression_attribute_values(":minus_one", n(-1))
+            .expression_attribute_values(":stale", n(0))
+            .expression_attribute_values(":claimed_at", n(claimed_at));
+        self.conditional(fingerprint, request).await?;
+        Ok(())
+    }
+
     /// Takes over an open claim whose winner never recorded a started execution, when the claim
     /// is older than `lease_ms`. Returns whether this caller won the takeover.
     pub async fn take_over_stale_claim(&self, item: &Item, now_ms: i64, lease_ms: i64) -> Result<bool, StoreError> {

@@ -1,0 +1,128 @@
+//! The HTTP handler of `POST /report`: check the request, validate and scrub the report,
+//! fingerprint it, and record it.
+
+use std::time::Duration;
+
+use lambda_http::http::{Method, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use tally_core::fingerprint::analyze;
+use tally_core::render::issue_title;
+use tally_core::report::{MAX_BODY_BYTES, Report};
+use tally_store::Table;
+use tracing::Instrument;
+
+use crate::auth::{Auth, SIGNATURE_HEADER};
+use crate::cache::ClaimedCache;
+use crate::record::{Incoming, Recorder, record};
+use crate::response::{self, IngestError};
+use crate::workflow::StartWorkflow;
+
+/// Everything the handler needs, built once per container.
+#[derive(Debug)]
+pub struct App<W> {
+    /// Fingerprint table.
+    pub table: Table,
+    /// Workflow starter.
+    pub workflow: W,
+    /// Report authentication.
+    pub auth: Auth,
+    /// Lease on unstarted claims.
+    pub claim_lease: Duration,
+    /// Fingerprints known to be claimed.
+    pub cache: ClaimedCache,
+}
+
+impl<W> App<W> {
+    /// Builds the app with an empty cache.
+    pub fn new(table: Table, workflow: W, auth: Auth, claim_lease: Duration) -> Self {
+        Self { table, workflow, auth, claim_lease, cache: ClaimedCache::default() }
+    }
+}
+
+/// Handles one request and always returns a response: errors become JSON error responses.
+pub async fn handle<W: StartWorkflow>(app: &App<W>, request: Request) -> Response<Body> {
+    let request_id = request_id(&request);
+    let span = tracing::info_span!("report", request_id = %request_id, fingerprint = tracing::field::Empty);
+
+    async {
+        match accept(app, &request).await {
+            Ok(accepted) => response::accepted(&accepted),
+            Err(error) => response::error(&error, &request_id),
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+async fn accept<W: StartWorkflow>(app: &App<W>, request: &Request) -> Result<response::Accepted, IngestError> {
+    if request.method() != Method::POST {
+        return Err(IngestError::MethodNotAllowed);
+    }
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(IngestError::UnsupportedMediaType);
+    }
+    let body: &[u8] = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(IngestError::PayloadTooLarge { size: body.len() });
+    }
+
+    let signature = request.headers().get(SIGNATURE_HEADER).map(|value| value.as_bytes());
+    app.auth.verify(signature, body)?;
+
+    let report = Report::from_json(body)?.scrubbed();
+
+    let analysis = analyze(&report);
+    let fingerprint = analysis.fingerprint.to_hex();
+    tracing::Span::current().record("fingerprint", fingerprint.as_str());
+
+    let title = issue_title(&report);
+    let sample = serde_json::to_string(&report).map_err(|error| IngestError::Internal(Box::new(error)))?;
+    let language = format!("{:?}", analysis.language);
+    let incoming = Incoming {
+        fingerprint: &fingerprint,
+        repo: &report.repo,
+        version: report.version.as_deref(),
+        title: &title,
+        language: &language,
+        sample: &sample,
+        now_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    let recorder = Recorder {
+        table: &app.table,
+        workflow: &app.workflow,
+        claim_lease: app.claim_lease,
+        cache: &app.cache,
+    };
+    let recorded = record(&recorder, &incoming).await?;
+
+    Ok(response::Accepted { fingerprint, recorded })
+}
+
+/// The API Gateway request id, else the Lambda request id, else `local` for direct calls.
+fn request_id(request: &Request) -> String {
+    use lambda_http::request::RequestContext;
+
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => {
+            if let Some(id) = &context.request_id {
+                return id.clone();
+            }
+        }
+        Some(RequestContext::ApiGatewayV1(context)) => {
+            if let Some(id) = &context.request_id {
+                return id.clone();
+            }
+        }
+        _ => {}
+    }
+    request
+        .lambda_context_ref()
+        .map(|context| context.request_id.clone())
+        .unwrap_or_else(|| "local".to_owned())
+}
