@@ -39,6 +39,10 @@ pub const GITHUB_APP_KEY_SECRET_ARN: &str = "TALLY_GITHUB_APP_KEY_SECRET_ARN";
 /// Base URL of the GitHub REST API; defaults to `https://api.github.com`.
 pub const GITHUB_API_URL: &str = "TALLY_GITHUB_API_URL";
 
+/// Seconds a GitHub request may take to connect, and between reads or writes, before it fails
+/// with `GitHubTimeout`; defaults to 10.
+pub const GITHUB_TIMEOUT_SECONDS: &str = "TALLY_GITHUB_TIMEOUT_SECONDS";
+
 /// What to do when a completed issue's error comes back: `reopen` or `new-issue`.
 pub const REGRESSION_MODE: &str = "TALLY_REGRESSION_MODE";
 
@@ -65,6 +69,7 @@ pub const ALL: &[&str] = &[
     GITHUB_APP_ID,
     GITHUB_APP_KEY_SECRET_ARN,
     GITHUB_API_URL,
+    GITHUB_TIMEOUT_SECONDS,
     REGRESSION_MODE,
     SYNC_DEBOUNCE_SECONDS,
     SYNC_MAX_WAIT_SECONDS,

@@ -52,11 +52,7 @@ fn clean_line(raw: &str) -> String {
         .collect();
 
     // A line may carry more than one prefix, e.g. the runner's timestamp and the program's own.
-    loop {
-        let Some(found) = LEADING_TIMESTAMP.find(&line) else { break };
-        if found.is_empty() {
-            break;
-        }
+    while let Some(found) = LEADING_TIMESTAMP.find(&line).filter(|found| !found.is_empty()) {
         line.replace_range(..found.end(), "");
     }
     line

@@ -74,9 +74,9 @@ static RUST_FRAME: LazyLock<Regex> = LazyLock::new(|| {
     compile(r"^\d+: +(?:(?P<address>0x[0-9A-Fa-f]+) - )?(?P<symbol>\S.*)$")
 });
 
-/// Rust location line under a frame: `at ./src/main.rs:4:5`.
+/// Rust location line under a frame: `at ./src/main.rs:4:5`, or a C file for native frames.
 static RUST_LOCATION: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"^at (?P<location>\S+?\.rs)(?::\d+(?::\d+)?)?$"));
+    LazyLock::new(|| compile(r"^at (?P<location>\S+\.[A-Za-z]+)(?::\d+(?::\d+)?)?$"));
 
 /// The hash suffix of a Rust symbol: `::h0123456789abcdef`.
 static RUST_HASH: LazyLock<Regex> = LazyLock::new(|| compile(r"::h[0-9a-f]{16}$"));
@@ -125,18 +125,21 @@ impl Frame {
     }
 
     /// Whether the frame belongs to a language runtime whose frames change between versions
-    /// and platforms and say nothing about the bug: Rust's std and the C runtime, Node.js
-    /// internals, Python's frozen import machinery, and JVM reflection.
+    /// and platforms and say nothing about the bug: Rust's std, its closure call shims and the
+    /// C runtime's entry points, Node.js `node:` modules, Python's frozen import machinery, and
+    /// JVM reflection.
     pub fn is_runtime_noise(&self) -> bool {
         const RUST_RUNTIME_PREFIXES: &[&str] = &[
             "std::", "core::", "alloc::", "backtrace::", "<std::", "<core::", "<alloc::",
             "rust_begin_unwind", "__rust", "__rustc::", "<F as core::", "<F as alloc::",
         ];
         const NATIVE_ENTRY_POINTS: &[&str] = &[
-            "main", "_start", "__libc_start_main", "__libc_start_call_main", "start_thread",
-            "clone", "clone3", "__clone", "__clone3", "BaseThreadInitThunk", "RtlUserThreadStart",
-            "<unknown>",
+            "main", "_start", "__libc_start_main", "__libc_start_main_impl",
+            "__libc_start_call_main", "start_thread", "clone", "clone3", "__clone", "__clone3",
+            "BaseThreadInitThunk", "RtlUserThreadStart", "<unknown>",
         ];
+        // Closures called through the standard library's `FnOnce`, `FnMut` and `Fn` impls.
+        const RUST_CALL_SHIMS: &[&str] = &[" as core::ops::function::", " as std::ops::"];
         const JVM_REFLECTION_PREFIXES: &[&str] = &["jdk.internal.", "sun.reflect."];
 
         let function = self.function.as_str();
@@ -144,8 +147,10 @@ impl Frame {
             (Style::Jvm, _) => JVM_REFLECTION_PREFIXES.iter().any(|p| function.starts_with(p)),
             (_, Some(file)) if file.starts_with("node:") || file.starts_with("<frozen ") => true,
             (_, file) => {
+                let native_file = file.is_none_or(|file| file.ends_with(".c") || file.ends_with(".h") || file.ends_with(".S"));
                 RUST_RUNTIME_PREFIXES.iter().any(|p| function.starts_with(p))
-                    || (file.is_none() && NATIVE_ENTRY_POINTS.contains(&function))
+                    || (function.starts_with('<') && RUST_CALL_SHIMS.iter().any(|s| function.contains(s)))
+                    || (native_file && NATIVE_ENTRY_POINTS.contains(&function))
             }
         }
     }
@@ -271,11 +276,11 @@ pub(crate) fn parse(line: &str, next: Option<&str>) -> Parsed {
         return frame(Frame::new(Style::At, function, Some(file), Some(Language::JavaScript)));
     }
 
-    if let Some(below) = next.and_then(|next| GO_LOCATION.captures(next)) {
-        if let Some((style, function)) = go_function(line) {
-            let file = canonical_file(&below["file"]);
-            return two_line_frame(Frame::new(style, &function, Some(file), Some(Language::Go)));
-        }
+    if let Some(below) = next.and_then(|next| GO_LOCATION.captures(next))
+        && let Some((style, function)) = go_function(line)
+    {
+        let file = canonical_file(&below["file"]);
+        return two_line_frame(Frame::new(style, &function, Some(file), Some(Language::Go)));
     }
 
     Parsed::NotAFrame
@@ -376,7 +381,7 @@ mod tests {
             ("handler@https://example.com/app.js:12:5", None, "at handler (app.js)"),
             ("[3] parse(::Type{Int64}, s::String)", Some("@ Base ./parse.jl:240 [inlined]"), "at parse @ Base (parse.jl)"),
             ("[1] foo(x::Int64) at ./REPL[2]:1", None, "at foo (REPL[<n>])"),
-            ("3: myapp::compute::h0123456789abcdef", Some("at ./src/main.rs:4:5"), "at myapp::compute (src/main.rs)"),
+            ("3: myapp::compute::h0123456789abcdef", Some("at ./src/main.rs:4:5"), "at myapp::compute (main.rs)"),
             ("12:     0x55d5c8f0a1c3 - myapp::main", None, "at myapp::main"),
             ("main.(*Server).handle(0xc000010000, {0x4d2c40, 0x5})", Some("/app/server.go:88 +0x1d"), "at main.(*Server).handle (server.go)"),
             ("created by main.main in goroutine 1", Some("/app/main.go:20 +0x25"), "created by main.main (main.go)"),
@@ -393,7 +398,7 @@ mod tests {
             "at com.example.App.run(App.java)",
             "at com.example.App$$Lambda$<n>/<addr>.run(Unknown Source)",
             "at parse @ Base (parse.jl)",
-            "at myapp::compute (src/main.rs)",
+            "at myapp::compute (main.rs)",
             "at <F as myapp::Run>::run",
             "created by main.main (main.go)",
             "at <anonymous> (index.js)",

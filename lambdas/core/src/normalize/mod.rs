@@ -14,8 +14,8 @@
 //!   name;
 //! - Python's source lines and `^^^` markers, Julia's `[N]` frame numbers and `[inlined]`
 //!   notes, Rust symbol hashes and addresses, Go argument values, goroutine ids and `+0x..`
-//!   offsets, JVM `... N more` elisions, `note: run with RUST_BACKTRACE` hints and the
-//!   `Node.js vX` line;
+//!   offsets, JVM `... N more` elisions, `note: run with RUST_BACKTRACE` hints, the
+//!   `Node.js vX` line and GitHub Actions' `Process completed with exit code N.` line;
 //! - frames of language runtimes that change between versions (Rust std and C runtime frames,
 //!   Node.js `node:` internals, Python's frozen import machinery, JVM reflection);
 //! - immediate repeats of the same line (recursion).
@@ -191,10 +191,14 @@ fn parse_items(lines: &[String], votes: &mut detect::Votes) -> Vec<Item> {
             }
             Parsed::MaybeRustFrame(frame) => items.push(Item::MaybeRustFrame(frame)),
             Parsed::NotAFrame => {
-                for message in rust_panic_header(&line).unwrap_or_else(|| vec![line]) {
-                    let masked = mask::mask_message(&message);
-                    votes.message(&masked);
-                    items.push(Item::Message(masked));
+                let (header, message) = match rust_panic_header(&line) {
+                    Some((header, message)) => (Some(header), message),
+                    None => (None, Some(line)),
+                };
+                let masked = message.map(|message| mask::mask_message(&message));
+                for line in header.into_iter().chain(masked) {
+                    votes.message(&line);
+                    items.push(Item::Message(line));
                 }
             }
         }
@@ -204,8 +208,9 @@ fn parse_items(lines: &[String], votes: &mut detect::Votes) -> Vec<Item> {
 
 /// Rewrites a Rust panic header, old (`panicked at 'msg', src/main.rs:4:5`) or new
 /// (`panicked at src/main.rs:4:5:` with the message on the next line), into the new form without
-/// line numbers or thread id, with the old form's message on a line of its own.
-fn rust_panic_header(line: &str) -> Option<Vec<String>> {
+/// line numbers or thread id. Returns the rewritten header, which needs no masking, and the old
+/// form's message, which does.
+fn rust_panic_header(line: &str) -> Option<(String, Option<String>)> {
     static HEADER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         #[allow(clippy::expect_used)]
         regex::Regex::new(
@@ -217,11 +222,9 @@ fn rust_panic_header(line: &str) -> Option<Vec<String>> {
     let found = HEADER.captures(line)?;
     let thread = mask::mask_identifier(&found["thread"]);
     let location = paths::canonical_file(&found["location"]);
-    let mut lines = vec![format!("thread '{thread}' panicked at {location}:")];
-    if let Some(message) = found.name("message") {
-        lines.push(message.as_str().to_owned());
-    }
-    Some(lines)
+    let header = format!("thread '{thread}' panicked at {location}:");
+    let message = found.name("message").map(|message| message.as_str().to_owned());
+    Some((header, message))
 }
 
 /// The text a numbered symbol line stands for when it turns out not to be a Rust frame.
@@ -238,7 +241,17 @@ fn is_noise_line(line: &str) -> bool {
         || (line.starts_with("... ") && (line.ends_with(" more") || line.ends_with(" common frames omitted")))
         || line.starts_with("note: run with `RUST_BACKTRACE")
         || line.starts_with("note: Some details are omitted")
-        || (line.starts_with("Node.js v") && !line.contains(' '))
+        || line.strip_prefix("Node.js v").is_some_and(|version| !version.contains(' '))
+        || is_runner_exit_line(line)
+}
+
+/// GitHub Actions' own closing line, `##[error]Process completed with exit code 1.`, which
+/// appears when a job log is pasted and depends only on the runner.
+fn is_runner_exit_line(line: &str) -> bool {
+    let line = line.strip_prefix("##[error]").or_else(|| line.strip_prefix("Error: ")).unwrap_or(line);
+    line.strip_prefix("Process completed with exit code ")
+        .and_then(|rest| rest.strip_suffix('.'))
+        .is_some_and(|code| !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Collapses runs of spaces into one.

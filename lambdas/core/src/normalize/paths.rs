@@ -3,8 +3,8 @@
 //! Under a known package root (site-packages, node_modules, `~/.julia/packages/<pkg>/<slug>/`,
 //! the cargo registry, the Go module cache, a language's standard library) the path after the
 //! root is kept, with the package name and without versions or slugs. Any other absolute path
-//! (home folders, CI checkouts, temp dirs, Windows drives) is cut to its file name. Relative paths
-//! are kept, because they are relative to the working directory and so already stable.
+//! (home folders, CI checkouts, temp dirs, Windows drives), and any path starting with `./` or
+//! `../`, is cut to its file name. Other relative paths are kept as they are.
 
 use std::sync::LazyLock;
 
@@ -27,7 +27,7 @@ static PACKAGE_ROOT: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?:^|/)\.cargo/git/checkouts/(?P<git_crate>[^/]+?)-[0-9a-f]+/[0-9a-f]+/",
         r"|(?:^|/)rustc/[0-9a-f]{7,}/library/",
         r"|(?:^|/)pkg/mod/(?P<go_module>[^@]+)@[^/]+/",
-        r"|(?:^|/)go/src/",
+        r"|(?:^|/)packages/(?P<julia_depot>[^/]+)/[A-Za-z0-9]{5}/",
     ))
     .expect("package root pattern is a valid regex")
 });
@@ -53,7 +53,7 @@ pub(crate) fn canonical_file(raw: &str) -> String {
     }
 
     if let Some(root) = last_package_root(&path) {
-        let package = ["julia", "julia_base", "crate", "git_crate", "go_module"]
+        let package = ["julia", "julia_depot", "julia_base", "crate", "git_crate", "go_module"]
             .iter()
             .find_map(|name| root.name(name));
         let end = root.get(0).map_or(0, |m| m.end());
@@ -65,12 +65,11 @@ pub(crate) fn canonical_file(raw: &str) -> String {
         return mask_identifier(&kept);
     }
 
-    absolute = absolute || is_absolute(&path);
-    let kept = if absolute {
-        path.rsplit('/').next().unwrap_or_default()
-    } else {
-        strip_dot_segments(&path)
-    };
+    // Paths that start with `./` or `../` are relative to wherever the program ran, so they
+    // are cut like absolute paths. Other relative paths are kept: canonical package paths
+    // (`requests/adapters.py`) look like them and must stay unchanged when normalized again.
+    let anchored = absolute || is_absolute(&path) || path.starts_with("./") || path.starts_with("../");
+    let kept = if anchored { path.rsplit('/').next().unwrap_or_default() } else { path.as_str() };
     mask_identifier(kept)
 }
 
@@ -82,7 +81,11 @@ fn last_package_root(path: &str) -> Option<regex::Captures<'_>> {
     while let Some(root) = PACKAGE_ROOT.captures_at(path, position) {
         let end = root.get(0).map_or(path.len(), |m| m.end());
         position = end.saturating_sub(1).max(position + 1);
-        last = Some(root);
+        // `packages/<name>/<slug>/` is a Julia depot only for Julia files; elsewhere
+        // (JavaScript monorepos, for one) it is an ordinary folder.
+        if root.name("julia_depot").is_none() || path.ends_with(".jl") {
+            last = Some(root);
+        }
         if position >= path.len() {
             break;
         }
@@ -94,14 +97,6 @@ fn is_absolute(path: &str) -> bool {
     let bytes = path.as_bytes();
     let drive = bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && &bytes[1..3] == b":/";
     path.starts_with('/') || path.starts_with('~') || drive
-}
-
-/// Removes leading `./` segments, which some tools print and others do not.
-fn strip_dot_segments(mut path: &str) -> &str {
-    while let Some(rest) = path.strip_prefix("./") {
-        path = rest;
-    }
-    path
 }
 
 #[cfg(test)]
@@ -127,7 +122,7 @@ mod tests {
             ("/app/node_modules/express/lib/router/index.js", "express/lib/router/index.js"),
             ("/app/node_modules/a/node_modules/@scope/b/index.js", "@scope/b/index.js"),
             ("/home/u/go/pkg/mod/github.com/x/y@v1.2.3/z.go", "github.com/x/y/z.go"),
-            ("/usr/local/go/src/runtime/panic.go", "runtime/panic.go"),
+            ("/tmp/jl_8fK2aQ/packages/Bumper/Xk2Pq/src/project.jl", "Bumper/src/project.jl"),
         ];
         for (input, expected) in cases {
             assert_eq!(canonical_file(input), expected, "input: {input}");
@@ -144,6 +139,11 @@ mod tests {
             ("~/work/script.jl", "script.jl"),
             ("https://example.com/static/js/main.3f2a1b9c.js?v=12", "main.<hex>.js"),
             ("file:///home/u/app/index.mjs", "index.mjs"),
+            ("/usr/local/go/src/runtime/panic.go", "panic.go"),
+            ("/go/src/app/internal/batch/batcher.go", "batcher.go"),
+            ("/repo/packages/web/build1/index.js", "index.js"),
+            ("./src/main.rs", "main.rs"),
+            ("../lib/util.py", "util.py"),
         ];
         for (input, expected) in cases {
             assert_eq!(canonical_file(input), expected, "input: {input}");
@@ -152,7 +152,6 @@ mod tests {
 
     #[test]
     fn relative_paths_are_kept() {
-        assert_eq!(canonical_file("./src/main.rs"), "src/main.rs");
         assert_eq!(canonical_file("src/main.rs"), "src/main.rs");
         assert_eq!(canonical_file("<frozen importlib._bootstrap>"), "<frozen importlib._bootstrap>");
         assert_eq!(canonical_file("REPL[3]"), "REPL[<n>]");
