@@ -69,17 +69,12 @@ pub struct Recorder<'a, W> {
     pub cache: &'a ClaimedCache,
 }
 
+/// Rounds of claim-then-count before giving up. An item can vanish between a lost claim and the
+/// count only when its winner undid the claim or its TTL expired, so a second round succeeds.
+const MAX_ROUNDS: usize = 3;
+
 /// Claims or counts `report` and starts the execution it needs.
 pub async fn record<W: StartWorkflow>(deps: &Recorder<'_, W>, report: &Incoming<'_>) -> Result<Recorded, RecordError> {
-    // A known fingerprint goes straight to the counting update; if its item expired meanwhile,
-    // the update says so and the report claims it anew.
-    if deps.cache.contains(report.fingerprint) {
-        match count(deps, report).await {
-            Err(RecordError::Store(StoreError::NotFound(_))) => deps.cache.remove(report.fingerprint),
-            other => return other,
-        }
-    }
-
     let new_item = NewItem {
         fingerprint: report.fingerprint,
         repo: report.repo,
@@ -89,13 +84,24 @@ pub async fn record<W: StartWorkflow>(deps: &Recorder<'_, W>, report: &Incoming<
         sample: report.sample,
         now_ms: report.now_ms,
     };
-    match deps.table.claim(&new_item).await? {
-        Claim::Won => start_new(deps, report).await,
-        Claim::Lost => {
-            deps.cache.insert(report.fingerprint);
-            count(deps, report).await
+
+    for _ in 0..MAX_ROUNDS {
+        // A known fingerprint goes straight to the counting update and skips the put that
+        // would fail.
+        let known = deps.cache.contains(report.fingerprint);
+        if !known {
+            match deps.table.claim(&new_item).await? {
+                Claim::Won => return start_new(deps, report).await,
+                Claim::Lost => deps.cache.insert(report.fingerprint),
+            }
+        }
+
+        match count(deps, report).await {
+            Err(RecordError::Store(StoreError::NotFound(_))) => deps.cache.remove(report.fingerprint),
+            other => return other,
         }
     }
+    Err(StoreError::NotFound(report.fingerprint.to_owned()).into())
 }
 
 /// Starts the open execution of a fingerprint this report just claimed.
