@@ -9,8 +9,10 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod model;
+pub mod settings;
 
 pub use client::IssuesClient;
 pub use config::{ClientConfig, Credentials, Repository};
 pub use error::GitHubError;
+pub use settings::{CredentialSource, GitHubSettings};
 pub use model::{CloseReason, Comment, Issue, IssueState, IssueUpdate, NewIssue};

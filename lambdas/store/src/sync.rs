@@ -50,10 +50,24 @@ pub struct SyncRecord<'a> {
     pub announced_version: Option<&'a str>,
     /// Change to the closing record.
     pub closed: ClosedRecord<'a>,
+    /// A new issue that replaces the recorded one, when a regression opened one.
+    pub replacement: Option<Replacement<'a>>,
+}
+
+/// A new issue that replaces a closed one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement<'a> {
+    /// The issue number the item records now.
+    pub old_number: u64,
+    /// The new issue's number.
+    pub number: u64,
+    /// The new issue's URL.
+    pub url: &'a str,
 }
 
 impl Table {
-    /// Records a sync round. Returns false when another sync generation owns the item now.
+    /// Records a sync round. Returns false when another sync generation owns the item now, or
+    /// the item no longer records the issue a replacement replaces.
     pub async fn record_sync(&self, record: &SyncRecord<'_>) -> Result<bool, StoreError> {
         let mut sets = vec!["#synced_occurrences = :synced", "#last_milestone = :milestone"];
         let mut removes = Vec::new();
@@ -62,7 +76,6 @@ impl Table {
             .update_item()
             .table_name(&self.name)
             .key(attr::FINGERPRINT, s(record.fingerprint))
-            .condition_expression("#sync_generation = :generation")
             .expression_attribute_names("#sync_generation", attr::SYNC_GENERATION)
             .expression_attribute_names("#synced_occurrences", attr::SYNCED_OCCURRENCES)
             .expression_attribute_names("#last_milestone", attr::LAST_MILESTONE)
@@ -105,11 +118,25 @@ impl Table {
             }
         }
 
+        let mut condition = "#sync_generation = :generation".to_owned();
+        if let Some(replacement) = &record.replacement {
+            sets.push("#issue_number = :number");
+            sets.push("#issue_url = :url");
+            condition.push_str(" AND #issue_number = :old_number");
+            request = request
+                .expression_attribute_names("#issue_number", attr::ISSUE_NUMBER)
+                .expression_attribute_names("#issue_url", attr::ISSUE_URL)
+                .expression_attribute_values(":number", n(replacement.number))
+                .expression_attribute_values(":url", s(replacement.url))
+                .expression_attribute_values(":old_number", n(replacement.old_number));
+        }
+
         let mut update = format!("SET {}", sets.join(", "));
         if !removes.is_empty() {
             update.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
-        self.send_conditional(record.fingerprint, request.update_expression(update)).await
+        let request = request.update_expression(update).condition_expression(condition);
+        self.send_conditional(record.fingerprint, request).await
     }
 
     /// Ends the sync loop of `generation` when the item's count is still `synced_occurrences`.

@@ -1,0 +1,62 @@
+//! The function's input and output, as the state machine's task states send and read them.
+
+use serde::{Deserialize, Serialize};
+
+/// What the state machine asks for, tagged by `action`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Request {
+    /// Open the issue of `fingerprint`, or return it when it is already open.
+    Open {
+        /// Lowercase hex fingerprint.
+        fingerprint: String,
+        /// The open attempt the execution runs (the execution input's `generation`).
+        attempt: u64,
+    },
+    /// Record that open attempt `attempt` failed permanently.
+    RecordFailure {
+        /// Lowercase hex fingerprint.
+        fingerprint: String,
+        /// The open attempt that failed.
+        attempt: u64,
+        /// The error name Step Functions caught, such as `GitHubRejected`.
+        error: String,
+        /// Step Functions' cause: the function's error JSON, or text for service errors.
+        #[serde(default)]
+        cause: Option<String>,
+    },
+}
+
+/// How the open step got the issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// This call created it.
+    Created,
+    /// An earlier attempt created it but its response was lost; the marker search found it.
+    Found,
+    /// The item already recorded it.
+    AlreadyOpen,
+}
+
+/// Output of [`Request::Open`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opened {
+    /// GitHub issue number.
+    pub issue_number: u64,
+    /// GitHub issue URL.
+    pub issue_url: String,
+    /// How the issue was obtained.
+    pub outcome: Outcome,
+    /// The item's sync generation, which the count loop that follows runs under.
+    pub sync_generation: u64,
+}
+
+/// Output of [`Request::RecordFailure`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureRecorded {
+    /// False when the item had moved on (issue open, or a newer attempt) and kept its state.
+    pub recorded: bool,
+    /// The message stored on the item.
+    pub message: String,
+}
