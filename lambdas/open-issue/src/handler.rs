@@ -40,9 +40,9 @@ pub async fn handle(app: &App, payload: Value) -> Result<Value, OpenError> {
 
     let output = match request {
         Request::Open { fingerprint, attempt } => serde_json::to_value(open(app, &fingerprint, attempt).await?),
-        Request::RecordFailure { fingerprint, attempt, error, cause } => {
-            serde_json::to_value(record_failure(app, &fingerprint, attempt, &error, cause.as_deref()).await?)
-        }
+        Request::RecordFailure { fingerprint, attempt, failure } => serde_json::to_value(
+            record_failure(app, &fingerprint, attempt, &failure.error, failure.cause.as_deref()).await?,
+        ),
     };
     output.map_err(|error| OpenError::InvalidInput(format!("the response could not be encoded: {error}")))
 }
@@ -216,9 +216,11 @@ mod tests {
         let open: Request = serde_json::from_str(r#"{"action":"open","fingerprint":"ab","attempt":2}"#).expect("open");
         assert_eq!(open, Request::Open { fingerprint: "ab".to_owned(), attempt: 2 });
         let failure: Request =
-            serde_json::from_str(r#"{"action":"record_failure","fingerprint":"ab","attempt":0,"error":"E","cause":"c"}"#)
+            serde_json::from_str(r#"{"action":"record_failure","fingerprint":"ab","attempt":0,"failure":{"Error":"E","Cause":"c"}}"#)
                 .expect("record_failure");
-        assert!(matches!(failure, Request::RecordFailure { .. }));
+        let Request::RecordFailure { failure, .. } = failure else { panic!("decoded {failure:?}") };
+        assert_eq!(failure.error, "E");
+        assert_eq!(failure.cause.as_deref(), Some("c"));
         assert!(serde_json::from_str::<Request>(r#"{"action":"delete"}"#).is_err());
     }
 }

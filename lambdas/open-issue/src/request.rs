@@ -19,12 +19,20 @@ pub enum Request {
         fingerprint: String,
         /// The open attempt that failed.
         attempt: u64,
-        /// The error name Step Functions caught, such as `GitHubRejected`.
-        error: String,
-        /// Step Functions' cause: the function's error JSON, or text for service errors.
-        #[serde(default)]
-        cause: Option<String>,
+        /// The error Step Functions caught.
+        failure: CaughtError,
     },
+}
+
+/// An error as a `Catch` with `ResultPath` passes it on.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CaughtError {
+    /// The error name, such as `GitHubRejected`.
+    #[serde(rename = "Error")]
+    pub error: String,
+    /// The cause: the function's error JSON, or text for service errors and timeouts.
+    #[serde(rename = "Cause", default)]
+    pub cause: Option<String>,
 }
 
 /// How the open step got the issue.
