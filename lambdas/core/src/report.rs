@@ -249,13 +249,13 @@ impl Report {
 
         let run_url = pick_one(object, "run_url", "run", MAX_URL_BYTES)?;
         if let Some(url) = &run_url {
-            validate_github_url(url, field_name(object, "run_url", "run"))?;
+            validate_github_url(url, field_name(object, "run_url", "run"), UrlKind::ActionsRun)?;
         }
 
         let manual_intervention_url =
             optional_string(object, "manual_intervention_url", MAX_URL_BYTES)?;
         if let Some(url) = &manual_intervention_url {
-            validate_github_url(url, "manual_intervention_url")?;
+            validate_github_url(url, "manual_intervention_url", UrlKind::IssueOrPull)?;
         }
 
         Ok(Report {
@@ -400,21 +400,45 @@ fn validate_repo(repo: &str) -> Result<(), ReportError> {
     if owner_is_valid && name_is_valid { Ok(()) } else { Err(invalid()) }
 }
 
-/// Checks that a URL is https, on github.com, and carries no credentials.
-fn validate_github_url(text: &str, field: &'static str) -> Result<(), ReportError> {
+/// What a GitHub URL field must point at.
+#[derive(Clone, Copy)]
+enum UrlKind {
+    /// `/<owner>/<repo>/actions/...`: a workflow run, job or the Actions tab.
+    ActionsRun,
+    /// `/<owner>/<repo>/issues/<n>` or `/<owner>/<repo>/pull/<n>`.
+    IssueOrPull,
+}
+
+/// Checks that a URL is https on github.com, carries no credentials, and points at `kind`.
+fn validate_github_url(text: &str, field: &'static str, kind: UrlKind) -> Result<(), ReportError> {
     let invalid = |reason| ReportError::InvalidUrl { field, reason };
     let url = url::Url::parse(text).map_err(|_| invalid("it is not an absolute URL"))?;
 
     if url.scheme() != "https" {
         return Err(invalid("it must use https"));
     }
-    if url.host_str() != Some("github.com") {
+    if url.host_str() != Some("github.com") || url.port().is_some() {
         return Err(invalid("its host must be github.com"));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid("it must not contain credentials"));
     }
-    Ok(())
+
+    let segments: Vec<&str> = url.path_segments().map(Iterator::collect).unwrap_or_default();
+    let repo_is_valid = segments.len() >= 2 && validate_repo(&format!("{}/{}", segments[0], segments[1])).is_ok();
+    let rest = segments.get(2..).unwrap_or_default();
+    match kind {
+        UrlKind::ActionsRun if !repo_is_valid || rest.first() != Some(&"actions") => {
+            Err(invalid("it must be a GitHub Actions URL: https://github.com/<owner>/<repo>/actions/runs/<id>"))
+        }
+        UrlKind::IssueOrPull
+            if !repo_is_valid
+                || !matches!(rest, ["issues" | "pull", number] if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            Err(invalid("it must be an issue or pull request URL: https://github.com/<owner>/<repo>/issues/<number>"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Shortens a rejected value for an error message.

@@ -79,7 +79,7 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         // Credentials in URLs: scheme://user:password@host.
         Rule::new(
             "url-credentials",
-            r#"(?i)[a-z][a-z0-9+.-]*://(?P<secret>[^\s/?#@:"'<>\[\]]+:[^\s/?#@"'<>\[\]]*)@"#,
+            r#"(?i)[a-z][a-z0-9+.-]*://(?P<secret>[^\s/?#@:"'<>\[\]]*:[^\s/?#@"'<>\[\]]*)@"#,
         ),
         // Authorization headers, in HTTP, JSON, Python dict and curl forms.
         Rule::new(
@@ -92,6 +92,11 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         Rule::new(
             "aws-secret-key",
             r#"(?i)(?:aws_?secret_?access_?key|aws_?session_?token|secret_?access_?key)["']?[ \t]*[:=][ \t]*["']?(?P<secret>[A-Za-z0-9/+=]{16,})"#,
+        ),
+        // Command-line flags: --password VALUE, --token=VALUE.
+        Rule::new(
+            "secret",
+            r#"(?i)--[a-z-]*(?:pass(?:word|wd|phrase)|token|secret|api-?key)(?:[ \t]+|=)(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|[^\s"'-][^\s"']*)"#,
         ),
         // password=, token=, secret=, api_key= and similar assignments, quoted or bare.
         Rule::new(
