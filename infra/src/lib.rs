@@ -4,4 +4,5 @@
 pub mod aws;
 pub mod cfn;
 pub mod commands;
+pub mod local;
 pub mod stack;

@@ -24,6 +24,8 @@ enum Command {
     Deploy(commands::deploy::DeployArgs),
     /// Delete the stack (the table is retained).
     Destroy(commands::destroy::DestroyArgs),
+    /// Run the whole service on this machine, or run a command (the tests) against it.
+    Local(commands::local::LocalArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Command::Synth(args) => commands::synth::run(&args),
         Command::Deploy(args) => commands::deploy::run(&args),
         Command::Destroy(args) => commands::destroy::run(&args),
+        Command::Local(args) => commands::local::run(&args),
     };
 
     match result {

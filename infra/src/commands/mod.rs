@@ -3,4 +3,5 @@
 pub mod deploy;
 pub mod destroy;
 pub mod fingerprint;
+pub mod local;
 pub mod synth;

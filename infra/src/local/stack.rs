@@ -1,0 +1,553 @@
+//! The local stack: dynalite, the GitHub fake, the function binaries under `cargo lambda watch`,
+//! the Invoke API adapter in front of them and moto server, started on 127.0.0.1 in dependency
+//! order, each waited for until it answers, with tally's table created.
+//!
+//! [`LocalStack::test_env`] lists the `TALLY_TEST_*` variables that tell the integration tests
+//! where each engine listens. Dropping the stack stops every engine.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
+};
+use tally_core::env;
+use thiserror::Error;
+
+use crate::stack::functions::FUNCTIONS;
+
+use super::github_fake::{GitHubFake, RunningFake};
+use super::invoke_adapter::{self, InvokeAdapter};
+use super::net::{self, ReadyError, loopback_url, wait_ready};
+use super::process::{ManagedProcess, SpawnError};
+use super::test_env;
+use super::tools::{ToolError, Tools};
+
+/// Repository the functions open issues in when they talk to the GitHub fake.
+pub const FAKE_ISSUES_REPO: &str = "tally-test/issues";
+
+/// Token the functions send to the GitHub fake; it accepts any.
+const FAKE_GITHUB_TOKEN: &str = "local-fake-token";
+
+/// Region, account credentials and a name that mark every AWS call as local.
+const REGION: &str = "us-east-1";
+const DUMMY_KEY_ID: &str = "local";
+const DUMMY_SECRET: &str = "local";
+
+/// How long an engine may take to answer after it starts. moto's first start imports many
+/// modules and takes a few seconds on 2 cores; this leaves a wide margin.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Why the local stack could not start.
+#[derive(Debug, Error)]
+pub enum StackError {
+    /// A pinned tool could not be installed.
+    #[error(transparent)]
+    Tools(#[from] ToolError),
+    /// An engine could not be started.
+    #[error(transparent)]
+    Spawn(#[from] SpawnError),
+    /// An engine did not become ready.
+    #[error(transparent)]
+    Ready(#[from] ReadyError),
+    /// Building a function binary before starting the watch server failed.
+    #[error(
+        "building the function binary {function} failed ({status}); fix the build error above and run again"
+    )]
+    Build {
+        /// The binary.
+        function: String,
+        /// Exit status of cargo.
+        status: std::process::ExitStatus,
+    },
+    /// cargo could not be started.
+    #[error("running cargo to build {function} failed: {source}")]
+    Cargo {
+        /// The binary.
+        function: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An in-process server (GitHub fake, Invoke API adapter) could not listen.
+    #[error("starting the {server} on 127.0.0.1 failed: {source}")]
+    Listen {
+        /// Which server.
+        server: &'static str,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Creating tally's table in dynalite failed.
+    #[error("creating the table {table} in dynalite failed: {message}")]
+    Table {
+        /// Table name.
+        table: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Timing of the sync loop the functions run, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncWindows {
+    /// Wait after the issue opens before the first count update.
+    pub debounce_seconds: u32,
+    /// Longest wait between two count updates.
+    pub max_wait_seconds: u32,
+    /// Quiet period after which the loop ends.
+    pub quiet_seconds: u32,
+}
+
+impl SyncWindows {
+    /// Short windows for tests, so a whole sync loop ends within seconds.
+    pub const TESTS: Self = Self {
+        debounce_seconds: 1,
+        max_wait_seconds: 3,
+        quiet_seconds: 6,
+    };
+}
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    /// The repository root (the workspace that `cargo lambda watch` runs).
+    pub root: PathBuf,
+    /// The `.tools` folder.
+    pub tools_dir: PathBuf,
+    /// Folder for the engines' log files.
+    pub log_dir: PathBuf,
+    /// Function binaries built before the watch server starts, so their first invocation does
+    /// not compile them.
+    pub prebuild: Vec<String>,
+    /// Table the functions use.
+    pub table: String,
+    /// Sync loop timing passed to the functions.
+    pub sync: SyncWindows,
+    /// Instances per function the watch server may run at once.
+    pub function_concurrency: u32,
+    /// Rebuild and restart functions when their source changes (interactive use).
+    pub reload: bool,
+}
+
+impl StackOptions {
+    /// Defaults for the repository at `root`: tools in `root/.tools`, logs in
+    /// `root/.local/logs/<process id>`, the deployed functions prebuilt, test sync windows.
+    pub fn for_repository(root: &Path) -> Self {
+        Self {
+            root: root.to_owned(),
+            tools_dir: root.join(".tools"),
+            log_dir: root
+                .join(".local")
+                .join("logs")
+                .join(std::process::id().to_string()),
+            prebuild: FUNCTIONS
+                .iter()
+                .map(|function| function.name.to_owned())
+                .collect(),
+            table: "tally-local".to_owned(),
+            sync: SyncWindows::TESTS,
+            function_concurrency: 4,
+            reload: false,
+        }
+    }
+}
+
+/// The running engines. Dropping it stops all of them.
+pub struct LocalStack {
+    /// dynalite's URL.
+    pub dynamodb_url: String,
+    /// moto server's URL.
+    pub moto_url: String,
+    /// The Invoke API adapter's URL.
+    pub invoke_url: String,
+    /// The watch server's URL (Invoke API without the Lambda response shape, and function URLs).
+    pub watch_url: String,
+    /// The table the functions use.
+    pub table: String,
+    /// Folder of the engines' log files.
+    pub log_dir: PathBuf,
+    github: RunningFake,
+    // Fields drop in declaration order: moto first (it calls the adapter), then the adapter,
+    // the watch server and dynalite.
+    moto: ManagedProcess,
+    adapter: InvokeAdapter,
+    watch: ManagedProcess,
+    dynalite: ManagedProcess,
+}
+
+impl LocalStack {
+    /// Installs missing tools, builds the prebuilt functions and starts every engine.
+    pub async fn start(options: &StackOptions) -> Result<Self, StackError> {
+        let tools = Tools::at(&options.tools_dir);
+        let installed = tools.ensure_installed()?;
+        if !installed.is_empty() {
+            tracing::info!(?installed, "installed tools");
+        }
+
+        for function in &options.prebuild {
+            build_function(&options.root, function)?;
+        }
+
+        let (dynalite, dynamodb_url) = start_dynalite(&tools, options).await?;
+
+        let github = GitHubFake::new()
+            .spawn(SocketAddr::from((net::LOOPBACK, 0)))
+            .await
+            .map_err(|source| StackError::Listen {
+                server: "GitHub fake",
+                source,
+            })?;
+
+        // moto's port is chosen first because the functions need its URL to reach Step Functions.
+        let moto_port = net::free_port()?;
+        let endpoints = FunctionEndpoints {
+            dynamodb: dynamodb_url.clone(),
+            sfn: loopback_url(moto_port),
+            github: github.url.clone(),
+        };
+        let (watch, watch_url) = start_watch(&tools, options, &endpoints).await?;
+
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from((net::LOOPBACK, 0)))
+            .await
+            .map_err(|source| StackError::Listen {
+                server: "Invoke API adapter",
+                source,
+            })?;
+        let adapter =
+            invoke_adapter::serve(listener, &watch_url).map_err(|source| StackError::Listen {
+                server: "Invoke API adapter",
+                source,
+            })?;
+
+        let (moto, moto_url) =
+            start_moto(&tools, options, moto_port, adapter.addr().port()).await?;
+
+        create_table(&dynamodb_url, &options.table).await?;
+
+        let stack = Self {
+            dynamodb_url,
+            moto_url,
+            invoke_url: adapter.url(),
+            watch_url,
+            table: options.table.clone(),
+            log_dir: options.log_dir.clone(),
+            github,
+            moto,
+            adapter,
+            watch,
+            dynalite,
+        };
+        tracing::info!(
+            dynamodb = %stack.dynamodb_url,
+            moto = %stack.moto_url,
+            invoke = %stack.invoke_url,
+            github = %stack.github.url,
+            logs = %stack.log_dir.display(),
+            "local stack ready"
+        );
+        Ok(stack)
+    }
+
+    /// The GitHub fake's base URL.
+    pub fn github_url(&self) -> &str {
+        &self.github.url
+    }
+
+    /// The GitHub fake, to print or inspect the issues it holds.
+    pub fn github(&self) -> &GitHubFake {
+        &self.github.fake
+    }
+
+    /// The `TALLY_TEST_*` variables that point the integration tests at this stack.
+    pub fn test_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (test_env::DYNAMODB_URL, self.dynamodb_url.clone()),
+            (test_env::MOTO_URL, self.moto_url.clone()),
+            (test_env::GITHUB_URL, self.github.url.clone()),
+            (test_env::TABLE, self.table.clone()),
+            (test_env::INVOKE_URL, self.invoke_url.clone()),
+            (test_env::WATCH_URL, self.watch_url.clone()),
+        ]
+    }
+
+    /// The engines' log files, for a message after a failure.
+    pub fn log_files(&self) -> Vec<PathBuf> {
+        [&self.dynalite, &self.watch, &self.moto]
+            .iter()
+            .map(|process| process.log().to_owned())
+            .collect()
+    }
+
+    /// Stops every engine and waits for the in-process servers to end.
+    pub async fn stop(mut self) {
+        self.moto.stop();
+        self.watch.stop();
+        self.dynalite.stop();
+        let Self {
+            adapter, github, ..
+        } = self;
+        adapter.shutdown().await;
+        if let Err(error) = github.shutdown().await {
+            tracing::warn!(%error, "the GitHub fake stopped with an error");
+        }
+    }
+}
+
+/// Builds one function binary the way `cargo lambda watch` will run it (`cargo build --bin`), so
+/// the watch server finds it up to date.
+fn build_function(root: &Path, function: &str) -> Result<(), StackError> {
+    tracing::info!(function, "building function binary");
+    let status = Command::new(cargo())
+        .args(["build", "--bin", function])
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|source| StackError::Cargo {
+            function: function.to_owned(),
+            source,
+        })?;
+    if !status.success() {
+        return Err(StackError::Build {
+            function: function.to_owned(),
+            status,
+        });
+    }
+    Ok(())
+}
+
+/// The cargo that runs this build, or `cargo` from `PATH`.
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+async fn start_dynalite(
+    tools: &Tools,
+    options: &StackOptions,
+) -> Result<(ManagedProcess, String), StackError> {
+    let port = net::free_port()?;
+    let mut command = Command::new("node");
+    command
+        .arg(tools.dynalite_cli())
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()]);
+    // Tables become ACTIVE after 500 ms by default; 50 ms keeps table creation in tests short.
+    command.args([
+        "--createTableMs",
+        "50",
+        "--deleteTableMs",
+        "50",
+        "--updateTableMs",
+        "50",
+    ]);
+
+    let mut process =
+        ManagedProcess::spawn("dynalite", command, &options.log_dir.join("dynalite.log"))?;
+    wait_ready(&mut process, START_TIMEOUT, || {
+        net::accepts_connections(port)
+    })
+    .await?;
+    Ok((process, loopback_url(port)))
+}
+
+/// Where the functions send their AWS and GitHub calls.
+struct FunctionEndpoints {
+    dynamodb: String,
+    sfn: String,
+    github: String,
+}
+
+async fn start_watch(
+    tools: &Tools,
+    options: &StackOptions,
+    endpoints: &FunctionEndpoints,
+) -> Result<(ManagedProcess, String), StackError> {
+    let port = net::free_port()?;
+    let mut command = Command::new(tools.cargo_lambda());
+    command.args(["lambda", "watch", "--invoke-address", "127.0.0.1"]);
+    command.args(["--invoke-port", &port.to_string()]);
+    command.args(["--concurrency", &options.function_concurrency.to_string()]);
+    if !options.reload {
+        command.arg("--ignore-changes");
+    }
+    command.current_dir(&options.root);
+    command.env("PATH", path_with(&tools.venv_bin()));
+    command.envs(function_env(options, endpoints));
+
+    let mut process = ManagedProcess::spawn(
+        "cargo-lambda-watch",
+        command,
+        &options.log_dir.join("watch.log"),
+    )?;
+    wait_ready(&mut process, START_TIMEOUT, || {
+        net::accepts_connections(port)
+    })
+    .await?;
+    Ok((process, loopback_url(port)))
+}
+
+/// Environment of the function binaries: tally's configuration, and AWS settings that keep every
+/// SDK call on the local engines.
+fn function_env(options: &StackOptions, endpoints: &FunctionEndpoints) -> Vec<(String, String)> {
+    let sync = options.sync;
+    let mut vars = vec![
+        (env::TABLE_NAME, options.table.clone()),
+        (env::ISSUES_REPO, FAKE_ISSUES_REPO.to_owned()),
+        (env::GITHUB_API_URL, endpoints.github.clone()),
+        (env::GITHUB_TOKEN, FAKE_GITHUB_TOKEN.to_owned()),
+        (
+            env::SYNC_DEBOUNCE_SECONDS,
+            sync.debounce_seconds.to_string(),
+        ),
+        (
+            env::SYNC_MAX_WAIT_SECONDS,
+            sync.max_wait_seconds.to_string(),
+        ),
+        (env::SYNC_QUIET_SECONDS, sync.quiet_seconds.to_string()),
+    ];
+    vars.extend(aws_env(&endpoints.dynamodb));
+    vars.push(("AWS_ENDPOINT_URL_SFN", endpoints.sfn.clone()));
+    vars.into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
+}
+
+/// AWS SDK settings for a process whose calls must stay local: dummy credentials, a fixed region,
+/// dynalite as the endpoint of every service without its own, and no instance metadata lookups.
+fn aws_env(dynamodb_url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", dynamodb_url.to_owned()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_url.to_owned()),
+        ("AWS_ACCESS_KEY_ID", DUMMY_KEY_ID.to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET.to_owned()),
+        ("AWS_REGION", REGION.to_owned()),
+        ("AWS_DEFAULT_REGION", REGION.to_owned()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+    ]
+}
+
+async fn start_moto(
+    tools: &Tools,
+    options: &StackOptions,
+    port: u16,
+    adapter_port: u16,
+) -> Result<(ManagedProcess, String), StackError> {
+    let mut command = Command::new(tools.moto_server());
+    command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+    // moto's Step Functions interpreter sends Lambda invocations to localhost:$MOTO_PORT.
+    command.env("MOTO_PORT", adapter_port.to_string());
+    command.env("AWS_EC2_METADATA_DISABLED", "true");
+
+    let mut process = ManagedProcess::spawn("moto", command, &options.log_dir.join("moto.log"))?;
+    let url = loopback_url(port);
+    let client = reqwest::Client::new();
+
+    let config_url = format!("{url}/moto-api/config");
+    wait_ready(&mut process, START_TIMEOUT, || {
+        let request = client
+            .post(&config_url)
+            .json(&serde_json::json!({ "stepfunctions": { "execute_state_machine": true } }))
+            .timeout(Duration::from_secs(5));
+        async move {
+            let response = request.send().await.map_err(|error| error.to_string())?;
+            if response.status().is_success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "POST /moto-api/config returned {}",
+                    response.status()
+                ))
+            }
+        }
+    })
+    .await?;
+
+    // NOTE: moto 5.2.5 does not report the stepfunctions setting back from GET /moto-api/config,
+    // so it cannot be read back here; the emulator chain tests fail if executions do not run.
+    Ok((process, url))
+}
+
+/// Creates tally's table (key and TTL as in the CloudFormation template) and waits until it is
+/// ACTIVE, since dynalite rejects writes to a table that is still CREATING.
+async fn create_table(dynamodb_url: &str, table: &str) -> Result<(), StackError> {
+    let table_error = |message: String| StackError::Table {
+        table: table.to_owned(),
+        message,
+    };
+    let client = dynamodb_client(dynamodb_url).await;
+    let key = crate::stack::TABLE.partition_key;
+
+    client
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(key)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(|error| table_error(error.to_string()))?,
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name(key)
+                .key_type(KeyType::Hash)
+                .build()
+                .map_err(|error| table_error(error.to_string()))?,
+        )
+        .send()
+        .await
+        .map_err(|error| {
+            table_error(aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string())
+        })?;
+
+    let deadline = tokio::time::Instant::now() + START_TIMEOUT;
+    loop {
+        let description = client
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(|error| {
+                table_error(aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string())
+            })?;
+        let status = description
+            .table()
+            .and_then(|table| table.table_status().cloned());
+        if status == Some(TableStatus::Active) {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(table_error(format!(
+                "still {status:?} after {START_TIMEOUT:?}"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A DynamoDB client for dynalite at `url`, with dummy credentials.
+pub async fn dynamodb_client(url: &str) -> aws_sdk_dynamodb::Client {
+    let credentials = aws_sdk_dynamodb::config::Credentials::new(
+        DUMMY_KEY_ID,
+        DUMMY_SECRET,
+        None,
+        None,
+        "tally-local",
+    );
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(credentials)
+        .endpoint_url(url)
+        .load()
+        .await;
+    aws_sdk_dynamodb::Client::new(&config)
+}
+
+/// `PATH` with `first` in front, so child processes find the pinned tools before any others.
+fn path_with(first: &Path) -> std::ffi::OsString {
+    let mut paths = vec![first.to_owned()];
+    if let Some(current) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&current));
+    }
+    std::env::join_paths(paths).unwrap_or_else(|_| first.as_os_str().to_owned())
+}

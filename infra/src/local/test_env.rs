@@ -1,0 +1,30 @@
+//! Names of the `TALLY_TEST_*` environment variables through which `tally local --exec` tells the
+//! integration tests where each local engine listens.
+
+/// dynalite's endpoint, `http://127.0.0.1:PORT`.
+pub const DYNAMODB_URL: &str = "TALLY_TEST_DYNAMODB_URL";
+
+/// moto server's endpoint (Step Functions, CloudFormation).
+pub const MOTO_URL: &str = "TALLY_TEST_MOTO_URL";
+
+/// The GitHub fake's base URL; its control routes are under `/_fake/`.
+pub const GITHUB_URL: &str = "TALLY_TEST_GITHUB_URL";
+
+/// The table the functions under `cargo lambda watch` use.
+pub const TABLE: &str = "TALLY_TEST_TABLE";
+
+/// The Invoke API adapter's base URL: Lambda Invoke API with Lambda's response shape.
+pub const INVOKE_URL: &str = "TALLY_TEST_INVOKE_URL";
+
+/// The watch server's base URL, for function URLs (`/lambda-url/NAME/...`).
+pub const WATCH_URL: &str = "TALLY_TEST_WATCH_URL";
+
+/// Every variable above.
+pub const ALL: &[&str] = &[
+    DYNAMODB_URL,
+    MOTO_URL,
+    GITHUB_URL,
+    TABLE,
+    INVOKE_URL,
+    WATCH_URL,
+];
