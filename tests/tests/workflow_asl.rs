@@ -1,6 +1,6 @@
-//! Static checks of the state machine definition against the functions' error names: every
-//! error name a function raises is handled by a `Retry` (retryable names) or a `Catch`
-//! (permanent names) of each task that calls the function, and the states link up.
+//! Static checks of the state machine definition against the functions' error names. Every error
+//! name a function raises must be handled by a `Retry` (retryable names) or a `Catch` (permanent
+//! names) of each task that calls the function, and every transition must reach a state.
 
 use std::collections::BTreeSet;
 
@@ -21,7 +21,7 @@ fn states(definition: &Value) -> &serde_json::Map<String, Value> {
     definition["States"].as_object().expect("States is an object")
 }
 
-/// The names listed in `ErrorEquals` of every entry of `field` (`Retry` or `Catch`).
+/// Collects the names in `ErrorEquals` of every entry of `field` (`Retry` or `Catch`).
 fn error_names(state: &Value, field: &str) -> BTreeSet<String> {
     state[field]
         .as_array()
@@ -92,7 +92,7 @@ fn main_tasks_catch_every_permanent_error_by_name() {
 }
 
 #[test]
-fn failure_bookkeeping_retries_the_store_and_always_ends_failed() {
+fn failure_states_retry_store_then_fail() {
     let definition = definition();
     for action in ["record_failure", "release"] {
         let (name, state) = main_task(&definition, action);

@@ -1,6 +1,7 @@
-//! The real state machine in moto, its tasks running the open-issue and sync-occurrences binaries
-//! under `cargo lambda watch`, DynamoDB in dynalite and GitHub faked: one issue per fingerprint
-//! whatever GitHub does, failures recorded on the item, and the count kept on the issue.
+//! The real state machine runs in moto, its tasks run the open-issue and sync-occurrences binaries
+//! under `cargo lambda watch`, DynamoDB is dynalite and GitHub is the fake. The tests check one
+//! issue per fingerprint whatever GitHub does, failures recorded on the item, and the count kept
+//! on the issue.
 //!
 //! Each test uses its own fingerprint and state machine, so the tests run concurrently against
 //! one stack. The functions run with the test sync windows of `tally local` (debounce 1 s,
@@ -25,8 +26,8 @@ use tally_tests::functions::{functions_table, github_url};
 
 const DEFINITION: &str = include_str!("../../statemachine/tally.asl.json");
 
-/// Longest an execution may run: the quiet period, a few sync rounds, the retries with backoff
-/// and a client timeout fit well inside it.
+/// Maximum time an execution may run. The quiet period, a few sync rounds, the retries with
+/// backoff and a client timeout fit well inside it.
 const EXECUTION_TIMEOUT: Duration = Duration::from_secs(240);
 
 /// Repository the functions under `tally local` open issues in.
@@ -60,7 +61,7 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// A report with an error text no other test uses, and its fingerprint.
+/// Builds a report with an error text no other test uses, and returns it with its fingerprint.
 fn report(case: &str, version: Option<&str>) -> (String, Report) {
     let unique = unique_name(case);
     let report = Report {
@@ -207,7 +208,7 @@ impl World {
         assert!(unmodeled.is_empty(), "the functions made requests the GitHub fake does not model: {unmodeled:?}");
     }
 
-    /// The one issue of `fingerprint`, checked against the item.
+    /// Returns the only issue of `fingerprint`, after checking it against the item.
     async fn only_issue(&self, fingerprint: &str) -> FakeIssue {
         let issues = self.issues(fingerprint).await;
         assert_eq!(issues.len(), 1, "expected exactly one issue for {fingerprint}: {issues:#?}");
@@ -232,7 +233,7 @@ fn comment_markers(issue: &FakeIssue) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn happy_path_opens_one_issue_and_ends_the_loop() {
+async fn happy_path_opens_one_issue() {
     let world = world().await;
     let (fingerprint, report) = report("happy", Some("1.0.0"));
     world.claim(&fingerprint, &report).await;
@@ -334,7 +335,7 @@ async fn dropped_connection_is_recovered_by_marker() {
 }
 
 #[tokio::test]
-async fn permanent_failure_is_recorded_and_a_later_attempt_opens() {
+async fn permanent_failure_recorded_then_retried() {
     let world = world().await;
     let (fingerprint, report) = report("rejected", None);
     world.claim(&fingerprint, &report).await;

@@ -91,7 +91,7 @@ pub fn render_summary(occurrences: &Occurrences<'_>) -> String {
     lines.join("\n")
 }
 
-/// Whether `count` is a milestone: 2, 10, 100, 1000 and every further power of ten.
+/// Returns whether `count` is a milestone: 2, 10, 100, 1000 and every further power of ten.
 pub fn is_milestone(count: u64) -> bool {
     if count == 2 {
         return true;
@@ -113,7 +113,7 @@ pub fn milestone_crossed(announced: u64, count: u64) -> Option<u64> {
     (highest > announced).then_some(highest)
 }
 
-/// The highest milestone at or below `count`.
+/// Returns the highest milestone at or below `count`.
 pub fn highest_milestone(count: u64) -> Option<u64> {
     if count < 2 {
         return None;
@@ -184,14 +184,14 @@ fn compare_part(a: &str, b: &str) -> Ordering {
     }
 }
 
-/// The versions sorted newest first by [`compare_versions`].
+/// Sorts the versions newest first by [`compare_versions`].
 pub fn versions_newest_first(versions: &BTreeSet<String>) -> Vec<&str> {
     let mut sorted: Vec<&str> = versions.iter().map(String::as_str).collect();
     sorted.sort_by(|a, b| compare_versions(b, a));
     sorted
 }
 
-/// The newest of `versions`, if any.
+/// Returns the newest of `versions`, if any.
 pub fn newest_version(versions: &BTreeSet<String>) -> Option<&str> {
     versions.iter().map(String::as_str).max_by(|a, b| compare_versions(a, b))
 }

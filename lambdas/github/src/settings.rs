@@ -12,7 +12,7 @@ use tally_core::env;
 use crate::config::{DEFAULT_API_URL, DEFAULT_TIMEOUT};
 use crate::{ClientConfig, Credentials, GitHubError, Repository};
 
-/// Where the credentials come from.
+/// The source of the credentials.
 #[derive(Clone, PartialEq, Eq)]
 pub enum CredentialSource {
     /// A token given directly.
@@ -47,7 +47,7 @@ pub struct GitHubSettings {
     pub api_url: String,
     /// The repository that receives the issues.
     pub repository: Repository,
-    /// Where the credentials come from.
+    /// The source of the credentials.
     pub credentials: CredentialSource,
     /// Request timeout.
     pub timeout: Duration,

@@ -21,7 +21,7 @@ use crate::request::{FailureRecorded, Opened, Outcome, Request};
 /// between Lambda and GitHub.
 const SEARCH_SKEW_MS: i64 = 5 * 60 * 1000;
 
-/// Longest failure message stored on the item.
+/// Maximum length, in characters, of the failure message stored on the item.
 const MAX_FAILURE_MESSAGE_CHARS: usize = 1000;
 
 /// The function's dependencies, built once per cold start.
@@ -174,8 +174,8 @@ pub async fn record_failure(
     Ok(FailureRecorded { recorded, message })
 }
 
-/// The operator-facing message of a caught error: the function's `errorMessage` when the cause
-/// is the function's error JSON, else the cause text, cut to `MAX_FAILURE_MESSAGE_CHARS`.
+/// Builds the operator-facing message of a caught error: the function's `errorMessage` when the
+/// cause is the function's error JSON, else the cause text, cut to `MAX_FAILURE_MESSAGE_CHARS`.
 fn failure_message(error: &str, cause: Option<&str>) -> String {
     let detail = cause.map(|cause| {
         serde_json::from_str::<Value>(cause)

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What the state machine asks for, tagged by `action`.
+/// The state machine's request, tagged by `action`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Request {
@@ -35,7 +35,7 @@ pub struct CaughtError {
     pub cause: Option<String>,
 }
 
-/// How the open step got the issue.
+/// The way the open step obtained the issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {

@@ -69,7 +69,7 @@ impl Table {
     ///
     /// The first time the item becomes `opening` is kept in `opening_at` across attempts (a
     /// takeover after a failure removes `issue_state` but not `opening_at`), so any later
-    /// attempt knows that an issue may exist and from when to look for it.
+    /// attempt learns that an issue may exist and from when to look for it.
     pub async fn start_opening(&self, fingerprint: &str, attempt: u64, now_ms: i64) -> Result<OpenStart, StoreError> {
         self.count_write();
         let result = self
@@ -95,7 +95,7 @@ impl Table {
 
         match result {
             Ok(output) => {
-                // The item as it was before this update tells whether an earlier attempt began.
+                // The item as it was before this update shows whether an earlier attempt began.
                 let attributes = output.attributes.unwrap_or_default();
                 let mut item = Item::from_attributes(&attributes)?;
                 let earlier = item.opening_at;

@@ -2,8 +2,8 @@
 //!
 //! A round that finds no new report since the last one makes no GitHub call. Otherwise it reads
 //! the issue, posts the planned comments (each at most once, found again by its hidden marker),
-//! then changes the issue, then records the round on the item: in that order a retried round
-//! never loses a comment and never posts one twice.
+//! then changes the issue, then records the round on the item. Because of that order, a retried
+//! round never loses a comment and never posts one twice.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -23,8 +23,8 @@ use crate::schedule::Schedule;
 /// How far back a round looks for a comment or replacement issue it may already have posted.
 /// Step Functions retries a failed round within minutes; the margin covers a loop that failed
 /// after posting and was resumed later.
-// NOTE: a comment posted more than this long before an item write that failed would be posted
-// again; that needs the loop to die between the two writes and no report for a week.
+// NOTE: a comment posted more than this long before a failed item write would be posted again.
+// That needs the loop to die between the two writes and no report to arrive for a week.
 const ALREADY_POSTED_WINDOW_DAYS: i64 = 7;
 
 /// The function's dependencies, built once per cold start.
@@ -36,7 +36,7 @@ pub struct App {
     pub github: IssuesClient,
     /// The loop's timing.
     pub schedule: Schedule,
-    /// What a regression of a completed issue does.
+    /// The action taken when a completed issue regresses.
     pub regression: RegressionMode,
 }
 

@@ -2,7 +2,7 @@
 //! and ends the loop after a quiet period.
 //!
 //! Each call is one round of the state machine's loop: read the item, bring the issue up to date,
-//! and say how long to wait before the next round or that the loop has ended. The decisions are
+//! and return how long to wait before the next round, or that the loop has ended. The decisions are
 //! pure functions in [`plan`] and [`schedule`]; [`handler`] does the I/O.
 
 pub mod error;

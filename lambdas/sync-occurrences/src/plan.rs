@@ -14,7 +14,7 @@ use tally_core::summary::{
 use tally_github::CloseReason;
 use tally_store::Item;
 
-/// What to do when an issue closed as completed gets new reports.
+/// The action taken when an issue closed as completed gets new reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegressionMode {
     /// Reopen the issue with a comment.
@@ -145,7 +145,7 @@ pub fn plan_round(item: &Item, issue: &IssueView<'_>, mode: RegressionMode) -> R
     let not_planned = reason == "not_planned";
 
     // NOTE: the item keeps the set of versions, not each report's version, so a report from
-    // exactly the closing version cannot be told from earlier ones and only adds to the count.
+    // exactly the closing version is indistinguishable from earlier ones and only adds to the count.
     let newer_versions: Vec<String> =
         versions_newer_than(&item.versions, closed_version.as_deref()).into_iter().map(str::to_owned).collect();
     let regressed = !not_planned

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What the state machine asks for, tagged by `action`.
+/// The state machine's request, tagged by `action`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Request {
@@ -34,7 +34,7 @@ pub struct Round {
     pub wait_seconds: u64,
     /// Whether the loop has ended.
     pub done: bool,
-    /// Why the loop ended or goes on, for the console.
+    /// The reason the loop ended or goes on, for the console.
     pub status: RoundStatus,
     /// The count the issue shows now.
     pub occurrences: u64,
@@ -42,7 +42,7 @@ pub struct Round {
     pub issue_number: u64,
 }
 
-/// Why a round ended the loop or goes on.
+/// The reason a round ended the loop or goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RoundStatus {

@@ -18,7 +18,7 @@ pub const DEFAULT_QUIET_SECONDS: u64 = 6 * 3600;
 pub struct Schedule {
     /// Wait before the second round.
     pub debounce_seconds: u64,
-    /// Longest wait between rounds.
+    /// Maximum wait between rounds.
     pub max_wait_seconds: u64,
     /// Time without a report after which the loop ends.
     pub quiet_seconds: u64,
@@ -58,14 +58,14 @@ impl Schedule {
         if problems.is_empty() { Ok(schedule) } else { Err(problems) }
     }
 
-    /// The wait after round `round` (0 for the first): the debounce window doubled per round,
-    /// at most the maximum wait.
+    /// Computes the wait after round `round` (0 for the first): the debounce window doubled per
+    /// round, at most the maximum wait.
     pub fn wait_after(&self, round: u32) -> u64 {
         let factor = 1u64.checked_shl(round.min(63)).unwrap_or(u64::MAX);
         self.debounce_seconds.saturating_mul(factor).min(self.max_wait_seconds.max(self.debounce_seconds))
     }
 
-    /// Whether the loop may end: no report for the quiet period.
+    /// Returns whether the loop may end: no report for the quiet period.
     pub fn is_quiet(&self, last_seen_ms: i64, now_ms: i64) -> bool {
         now_ms.saturating_sub(last_seen_ms) >= (self.quiet_seconds as i64).saturating_mul(1000)
     }
