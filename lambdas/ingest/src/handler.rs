@@ -55,6 +55,47 @@ pub async fn handle<W: StartWorkflow>(app: &App<W>, request: Request) -> Respons
 }
 
 async fn accept<W: StartWorkflow>(app: &App<W>, request: &Request) -> Result<response::Accepted, IngestError> {
+    let prepared = prepare(&app.auth, request)?;
+    tracing::Span::current().record("fingerprint", prepared.fingerprint.as_str());
+
+    let incoming = Incoming {
+        fingerprint: &prepared.fingerprint,
+        repo: &prepared.report.repo,
+        version: prepared.report.version.as_deref(),
+        title: &prepared.title,
+        language: &prepared.language,
+        sample: &prepared.sample,
+        now_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    let recorder = Recorder {
+        table: &app.table,
+        workflow: &app.workflow,
+        claim_lease: app.claim_lease,
+        cache: &app.cache,
+    };
+    let recorded = record(&recorder, &incoming).await?;
+
+    Ok(response::Accepted { fingerprint: prepared.fingerprint, recorded })
+}
+
+/// A report checked, scrubbed and fingerprinted, ready to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    /// The scrubbed report.
+    pub report: Report,
+    /// Lowercase hex fingerprint.
+    pub fingerprint: String,
+    /// Issue title.
+    pub title: String,
+    /// Detected language name.
+    pub language: String,
+    /// The scrubbed report as JSON, stored as the item's sample.
+    pub sample: String,
+}
+
+/// Everything the handler does before it touches the network: check method, media type, size
+/// and signature, then parse, validate, scrub and fingerprint the report.
+pub fn prepare(auth: &Auth, request: &Request) -> Result<Prepared, IngestError> {
     if request.method() != Method::POST {
         return Err(IngestError::MethodNotAllowed);
     }
@@ -73,35 +114,21 @@ async fn accept<W: StartWorkflow>(app: &App<W>, request: &Request) -> Result<res
     }
 
     let signature = request.headers().get(SIGNATURE_HEADER).map(|value| value.as_bytes());
-    app.auth.verify(signature, body)?;
+    auth.verify(signature, body)?;
 
     let report = Report::from_json(body)?.scrubbed();
 
     let analysis = analyze(&report);
-    let fingerprint = analysis.fingerprint.to_hex();
-    tracing::Span::current().record("fingerprint", fingerprint.as_str());
-
     let title = issue_title(&report);
     let sample = serde_json::to_string(&report).map_err(|error| IngestError::Internal(Box::new(error)))?;
-    let language = format!("{:?}", analysis.language);
-    let incoming = Incoming {
-        fingerprint: &fingerprint,
-        repo: &report.repo,
-        version: report.version.as_deref(),
-        title: &title,
-        language: &language,
-        sample: &sample,
-        now_ms: chrono::Utc::now().timestamp_millis(),
-    };
-    let recorder = Recorder {
-        table: &app.table,
-        workflow: &app.workflow,
-        claim_lease: app.claim_lease,
-        cache: &app.cache,
-    };
-    let recorded = record(&recorder, &incoming).await?;
 
-    Ok(response::Accepted { fingerprint, recorded })
+    Ok(Prepared {
+        fingerprint: analysis.fingerprint.to_hex(),
+        language: analysis.language.name().to_owned(),
+        title,
+        sample,
+        report,
+    })
 }
 
 /// The API Gateway request id, else the Lambda request id, else `local` for direct calls.

@@ -12,4 +12,4 @@ pub mod record;
 pub mod response;
 pub mod workflow;
 
-pub use handler::{App, handle};
+pub use handler::{App, handle, prepare};
