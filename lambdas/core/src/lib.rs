@@ -5,6 +5,7 @@
 pub mod env;
 pub mod error_type;
 pub mod fingerprint;
+pub mod metrics;
 pub mod normalize;
 pub mod render;
 pub mod report;

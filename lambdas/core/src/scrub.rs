@@ -38,7 +38,7 @@ impl Rule {
         let Some(secret) = captures.name("secret") else {
             return format!("{REDACTED_PREFIX}{}]", self.kind);
         };
-        if secret.as_str().starts_with(REDACTED_PREFIX) {
+        if secret.as_str().trim_start_matches(['"', '\'']).starts_with(REDACTED_PREFIX) {
             return whole.to_owned();
         }
 
@@ -101,7 +101,7 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         // password=, token=, secret=, api_key= and similar assignments, quoted or bare.
         Rule::new(
             "secret",
-            r#"(?i)(?:pass(?:word|wd|phrase)|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?[ \t]*[:=][ \t]*(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;&:=)\]}>][^\s"',;&)\]}>]*)"#,
+            r#"(?i)(?:pass(?:word|wd|phrase)|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?[ \t]*[:=][ \t]*(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|["']?[^\s"',;&:=)\]}>][^\s"',;&)\]}>]*)"#,
         ),
     ]
 });

@@ -35,13 +35,13 @@ static JVM: LazyLock<Regex> = LazyLock::new(|| {
 
 /// JavaScript (V8) and every canonical frame: `at handler (/app/index.js:12:5)`.
 static AT_WITH_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"^at (?:async )?(?:new )?(?P<function>.+) \((?P<location>[^()]*)\)$")
+    compile(r"^at (?P<function>.+) \((?P<location>[^()]*)\)$")
 });
 
 /// V8 frames without a function (`at /app/index.js:12:5`), and canonical frames without a file,
 /// whose symbol may contain spaces when it is a Rust trait method (`<T as Trait>::method`).
 static AT_BARE: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"^at (?:async )?(?P<target>\S+|<\S.*>::\S+)$"));
+    LazyLock::new(|| compile(r"^at (?P<target>\S+|<\S.*>::\S+)$"));
 
 /// Firefox and Safari: `handler@https://example.com/app.js:12:5`.
 static AT_SIGN: LazyLock<Regex> = LazyLock::new(|| {
@@ -71,7 +71,7 @@ static JULIA_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
 /// Rust backtrace frame: `3: myapp::compute` or, with `RUST_BACKTRACE=full`,
 /// `3:     0x55d5c8f0a1c3 - myapp::compute::h0123456789abcdef`.
 static RUST_FRAME: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"^\d+: +(?:(?P<address>0x[0-9A-Fa-f]+) - )?(?P<symbol>\S.*)$")
+    compile(r"^\d+: +(?:(?P<address>0x[0-9A-Fa-f]+) - )?(?P<symbol>[A-Za-z_<].*)$")
 });
 
 /// Rust location line under a frame: `at ./src/main.rs:4:5`, or a C file for native frames.
@@ -107,7 +107,8 @@ pub(crate) enum Style {
 
 impl Frame {
     fn new(style: Style, function: &str, file: Option<String>, vote: Option<Language>) -> Frame {
-        let file = file.filter(|file| !file.is_empty());
+        // Parentheses would end the canonical `(FILE)` early, so they become brackets.
+        let file = file.filter(|file| !file.is_empty()).map(|file| file.replace('(', "[").replace(')', "]"));
         let vote = file.as_deref().and_then(language_of_file).or(vote);
         Frame { style, function: mask_identifier(function.trim()), file, vote }
     }
@@ -120,8 +121,20 @@ impl Frame {
             (Style::CreatedBy, Some(file)) => format!("created by {} ({file})", self.function),
             (Style::CreatedBy, None) => format!("created by {}", self.function),
             (Style::At, Some(file)) => format!("at {} ({file})", self.function),
-            (Style::At, None) => format!("at {}", self.function),
+            (Style::At, None) if self.reads_back_without_file() => format!("at {}", self.function),
+            (Style::At, None) => format!("at {} ()", self.function),
         }
+    }
+
+    /// Whether `at FUNCTION` parses back to this frame. Otherwise the line is written with an
+    /// empty file, `at FUNCTION ()`, so that a function that looks like a location or ends with
+    /// a parenthesis is not read back as something else.
+    fn reads_back_without_file(&self) -> bool {
+        let function = self.function.as_str();
+        !function.is_empty()
+            && !function.ends_with(')')
+            && !looks_like_location(function)
+            && AT_BARE.is_match(&format!("at {function}"))
     }
 
     /// Whether the frame belongs to a language runtime whose frames change between versions
@@ -186,10 +199,7 @@ fn strip_line_numbers(location: &str) -> &str {
 
 /// Whether the one word after `at ` is a location (V8's anonymous frame) rather than a function.
 fn looks_like_location(target: &str) -> bool {
-    target.contains(['/', '\\'])
-        || strip_line_numbers(target) != target
-        || target == "<anonymous>"
-        || target == "native"
+    target.contains(['/', '\\']) || strip_line_numbers(target) != target
 }
 
 /// What one or two cleaned lines turned out to be.
@@ -376,7 +386,8 @@ mod tests {
                 "at com.example.App$$Lambda$<n>/<addr>.run(Unknown Source)",
             ),
             ("at handler (/srv/app/index.js:12:5)", None, "at handler (index.js)"),
-            ("at async Promise.all (index 0)", None, "at Promise.all (index <n>)"),
+            ("at async Promise.all (index 0)", None, "at async Promise.all (index <n>)"),
+            ("at <anonymous>", None, "at <anonymous>"),
             ("at /srv/app/index.js:12:5", None, "at <anonymous> (index.js)"),
             ("handler@https://example.com/app.js:12:5", None, "at handler (app.js)"),
             ("[3] parse(::Type{Int64}, s::String)", Some("@ Base ./parse.jl:240 [inlined]"), "at parse @ Base (parse.jl)"),
@@ -402,6 +413,9 @@ mod tests {
             "at <F as myapp::Run>::run",
             "created by main.main (main.go)",
             "at <anonymous> (index.js)",
+            "at <anonymous>",
+            "at a/b ()",
+            "at f(x) ()",
         ];
         for line in canonical {
             assert_eq!(line_of(line, None).as_deref(), Some(line));
