@@ -6,6 +6,7 @@ use std::time::Duration;
 use lambda_http::http::{Method, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use tally_core::fingerprint::analyze;
+use tally_core::metrics;
 use tally_core::render::issue_title;
 use tally_core::report::{MAX_BODY_BYTES, Report};
 use tally_store::Table;
@@ -74,6 +75,12 @@ async fn accept<W: StartWorkflow>(app: &App<W>, request: &Request) -> Result<res
         cache: &app.cache,
     };
     let recorded = record(&recorder, &incoming).await?;
+
+    let duplicate = u64::from(!recorded.new);
+    println!(
+        "{}",
+        metrics::emf_line(incoming.now_ms, &[(metrics::REPORTS_RECEIVED, 1), (metrics::DUPLICATE_REPORTS, duplicate)])
+    );
 
     Ok(response::Accepted { fingerprint: prepared.fingerprint, recorded })
 }
