@@ -14,10 +14,10 @@ use tally_tests::functions::{functions_table, invoke};
 /// Execution time limit: generous because the first invocation may start the function process.
 const EXECUTION_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The error type the fixture is told to fail with.
+/// The error type the fixture is requested to fail with.
 const FIXTURE_ERROR: &str = "FixtureRejected";
 
-/// A one-task state machine calling `fixture-echo`, with `task_extra` merged into the task
+/// Builds a one-task state machine calling `fixture-echo`, with `task_extra` merged into the task
 /// (for `Retry` and `Catch`), and a `Recorded` Pass state that catches lead to.
 fn definition(task_extra: Value) -> String {
     let mut task = json!({

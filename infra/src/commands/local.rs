@@ -157,7 +157,7 @@ fn exit_code(status: std::process::ExitStatus) -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
-/// The nearest folder at or above the current one whose `Cargo.toml` declares tally's workspace.
+/// Finds the nearest folder at or above the current one whose `Cargo.toml` declares tally's workspace.
 fn repository_root() -> anyhow::Result<PathBuf> {
     let current = std::env::current_dir().context("reading the current folder failed")?;
     current
@@ -179,7 +179,7 @@ fn is_tally_workspace(folder: &Path) -> bool {
         && folder.join("infra").is_dir()
 }
 
-/// Logs to standard error, at info level unless `RUST_LOG` says otherwise.
+/// Sends logs to standard error, at info level unless `RUST_LOG` sets another filter.
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

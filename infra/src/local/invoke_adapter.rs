@@ -1,7 +1,7 @@
 //! The Lambda Invoke API adapter: it forwards `POST /2015-03-31/functions/NAME/invocations` to
 //! `cargo lambda watch` and returns responses in the shape the real Lambda service uses.
 //!
-//! `cargo lambda watch` (1.9) answers a function error with HTTP 500, while Lambda answers 200 with
+//! `cargo lambda watch` (1.9.2) returns a function error as HTTP 500, while Lambda returns 200 with
 //! `X-Amz-Function-Error: Unhandled` and the same `{"errorType", "errorMessage"}` body, and sets
 //! `x-amzn-RequestId` on every response. moto's Step Functions interpreter needs the Lambda shape
 //! to match `Retry` and `Catch` on the `errorType`, so moto calls this adapter, never the watch
@@ -47,7 +47,7 @@ struct AdapterState {
     client: reqwest::Client,
 }
 
-/// The adapter's routes, forwarding to the Invoke API at `functions_url` (the watch server's
+/// Builds the adapter's routes, forwarding to the Invoke API at `functions_url` (the watch server's
 /// `http://127.0.0.1:PORT`).
 pub fn router(functions_url: &str) -> Router {
     let client = reqwest::Client::builder()
@@ -132,6 +132,7 @@ async fn invoke(
     body: Bytes,
 ) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
+    let function = function_name(&function);
     let url = format!(
         "{}/2015-03-31/functions/{function}/invocations",
         state.functions_url
@@ -176,7 +177,16 @@ async fn invoke(
     response
 }
 
-/// Builds the Lambda-shaped response for a watch server answer of `status` with `payload`.
+/// The bare function name the watch server knows, from any form the Invoke API accepts: `NAME`,
+/// `NAME:QUALIFIER`, `ACCOUNT:function:NAME` or a full ARN, with or without a qualifier.
+fn function_name(identifier: &str) -> &str {
+    if let Some((_, after)) = identifier.split_once(":function:") {
+        return after.split(':').next().unwrap_or(after);
+    }
+    identifier.split(':').next().unwrap_or(identifier)
+}
+
+/// Builds the Lambda-shaped response for a watch server response of `status` with `payload`.
 fn lambda_response(
     status: u16,
     content_type: Option<HeaderValue>,
@@ -207,7 +217,7 @@ fn lambda_response(
     response
 }
 
-/// A Lambda service error (502), used when the watch server cannot be reached.
+/// Builds a Lambda service error (502), used when the watch server cannot be reached.
 fn service_error(request_id: &str, message: &str) -> Response {
     let body = serde_json::json!({ "Type": "Service", "message": message }).to_string();
     let mut response = (StatusCode::BAD_GATEWAY, body).into_response();
@@ -221,8 +231,8 @@ fn service_error(request_id: &str, message: &str) -> Response {
     response
 }
 
-/// Every other request: the adapter models only the Invoke API, so anything else is a wiring
-/// mistake (for example a state machine task calling another AWS service) and is reported loudly.
+/// Rejects every other request with 404. The adapter models only the Invoke API, so anything else
+/// is a wiring mistake (for example a state machine task calling another AWS service).
 async fn unsupported(method: Method, uri: Uri) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     tracing::warn!(%method, %uri, "the Invoke API adapter received a request it does not serve");
@@ -288,6 +298,45 @@ mod tests {
             "{}/2015-03-31/functions/{function}/invocations",
             adapter.url()
         )
+    }
+
+    #[test]
+    fn function_name_accepts_every_identifier_form() {
+        let cases = [
+            ("open-issue", "open-issue"),
+            ("open-issue:$LATEST", "open-issue"),
+            ("123456789012:function:open-issue", "open-issue"),
+            (
+                "arn:aws:lambda:us-east-1:123456789012:function:open-issue",
+                "open-issue",
+            ),
+            (
+                "arn:aws:lambda:us-east-1:123456789012:function:open-issue:live",
+                "open-issue",
+            ),
+        ];
+        for (identifier, expected) in cases {
+            assert_eq!(function_name(identifier), expected, "{identifier}");
+        }
+    }
+
+    #[tokio::test]
+    async fn function_arn_is_forwarded_by_name() {
+        let (watch, _task) = start_fake_watch().await;
+        let adapter = start_adapter(&watch).await;
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:ok";
+
+        let response = reqwest::Client::new()
+            .post(invocation_url(&adapter, &arn.replace(':', "%3A")))
+            .body("{}")
+            .send()
+            .await
+            .expect("invoke");
+
+        let status = response.status();
+        let body = response.text().await.expect("body");
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body, "{}");
     }
 
     #[tokio::test]

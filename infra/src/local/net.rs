@@ -1,5 +1,5 @@
 //! Loopback ports and readiness checks for the local stack: every engine listens on 127.0.0.1,
-//! on a port the operating system picked as free, and counts as started only once it answers.
+//! on a port the operating system picked as free, and counts as started only once it responds.
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -12,13 +12,13 @@ use super::process::ManagedProcess;
 /// The loopback address every engine binds.
 pub const LOOPBACK: Ipv4Addr = Ipv4Addr::LOCALHOST;
 
-/// Why an engine did not become ready.
+/// Errors from starting an engine and waiting until it is ready.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadyError {
     /// No free port could be reserved.
     #[error("finding a free port on 127.0.0.1 failed: {0}")]
     NoFreePort(std::io::Error),
-    /// The process exited before it answered.
+    /// The process exited before it responded.
     #[error("{name} exited with {status} before it was ready; the end of {log}:\n{tail}")]
     Exited {
         /// Engine name.
@@ -30,9 +30,9 @@ pub enum ReadyError {
         /// The last lines of that log.
         tail: String,
     },
-    /// The engine did not answer in time.
+    /// The engine did not respond in time.
     #[error(
-        "{name} did not answer within {timeout:?} (last error: {last_error}); the end of {log}:\n{tail}"
+        "{name} did not respond within {timeout:?} (last error: {last_error}); the end of {log}:\n{tail}"
     )]
     TimedOut {
         /// Engine name.
@@ -48,7 +48,7 @@ pub enum ReadyError {
     },
 }
 
-/// A port on 127.0.0.1 that was free a moment ago. The listener is closed before returning, so
+/// Returns a port on 127.0.0.1 that was free a moment ago. The listener is closed before returning, so
 /// another process could take it before the engine binds it; [`wait_ready`] then reports the
 /// engine's failure with its log.
 pub fn free_port() -> Result<u16, ReadyError> {
@@ -105,7 +105,7 @@ where
     }
 }
 
-/// A check that succeeds once something accepts TCP connections on 127.0.0.1:`port`.
+/// Checks whether something accepts TCP connections on 127.0.0.1:`port`.
 pub async fn accepts_connections(port: u16) -> Result<(), String> {
     tokio::net::TcpStream::connect((LOOPBACK, port))
         .await

@@ -1,7 +1,7 @@
 //! Supervision of the engines the local stack runs as child processes (dynalite, moto server,
-//! `cargo lambda watch`): each starts in its own process group with its output in a log file, and
-//! is stopped with its whole process tree when its handle is dropped, so an early return, an
-//! error or a panic leaves no process behind.
+//! `cargo lambda watch`). Each starts in its own process group with its output in a log file.
+//! Dropping its handle stops its whole process tree, so an early return, an error or a panic
+//! leaves no process behind.
 //!
 //! NOTE: a `SIGKILL` of the supervising process itself skips every drop, so its children survive
 //! it. Everything else (exit, error, panic, Ctrl-C and `SIGTERM` handled by the caller) stops them.
@@ -19,7 +19,7 @@ use thiserror::Error;
 /// How long a process gets to exit after `SIGTERM` before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
-/// Why a child process could not be started.
+/// Errors from starting a child process.
 #[derive(Debug, Error)]
 pub enum SpawnError {
     /// The log file could not be created.
@@ -230,7 +230,7 @@ fn process_group_of(pid: u32) -> Option<u32> {
     stat_fields(pid).map(|fields| fields.group)
 }
 
-/// A process that exists and is not a zombie.
+/// Returns whether the process exists and is not a zombie.
 fn is_alive(pid: u32) -> bool {
     stat_fields(pid).is_some_and(|fields| fields.state != 'Z')
 }

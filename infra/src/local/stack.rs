@@ -1,6 +1,6 @@
 //! The local stack: dynalite, the GitHub fake, the function binaries under `cargo lambda watch`,
 //! the Invoke API adapter in front of them and moto server, started on 127.0.0.1 in dependency
-//! order, each waited for until it answers, with tally's table created.
+//! order, each waited for until it responds, with tally's table created.
 //!
 //! [`LocalStack::test_env`] lists the `TALLY_TEST_*` variables that tell the integration tests
 //! where each engine listens. Dropping the stack stops every engine.
@@ -36,11 +36,11 @@ const REGION: &str = "us-east-1";
 const DUMMY_KEY_ID: &str = "local";
 const DUMMY_SECRET: &str = "local";
 
-/// How long an engine may take to answer after it starts. moto's first start imports many
+/// How long an engine may take to respond after it starts. moto's first start imports many
 /// modules and takes a few seconds on 2 cores; this leaves a wide margin.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Why the local stack could not start.
+/// Errors from starting the local stack.
 #[derive(Debug, Error)]
 pub enum StackError {
     /// A pinned tool could not be installed.
@@ -83,7 +83,7 @@ pub enum StackError {
     Table {
         /// Table name.
         table: String,
-        /// What went wrong.
+        /// The cause.
         message: String,
     },
 }
@@ -93,7 +93,7 @@ pub enum StackError {
 pub struct SyncWindows {
     /// Wait after the issue opens before the first count update.
     pub debounce_seconds: u32,
-    /// Longest wait between two count updates.
+    /// Maximum wait between two count updates.
     pub max_wait_seconds: u32,
     /// Quiet period after which the loop ends.
     pub quiet_seconds: u32,
@@ -108,7 +108,7 @@ impl SyncWindows {
     };
 }
 
-/// What to start.
+/// Settings of the local stack.
 #[derive(Debug, Clone)]
 pub struct StackOptions {
     /// The repository root (the workspace that `cargo lambda watch` runs).
@@ -349,7 +349,7 @@ async fn start_dynalite(
     Ok((process, loopback_url(port)))
 }
 
-/// Where the functions send their AWS and GitHub calls.
+/// Endpoints of the functions' AWS and GitHub calls.
 struct FunctionEndpoints {
     dynamodb: String,
     sfn: String,
@@ -461,8 +461,8 @@ async fn start_moto(
     })
     .await?;
 
-    // NOTE: moto 5.2.5 does not report the stepfunctions setting back from GET /moto-api/config,
-    // so it cannot be read back here; the emulator chain tests fail if executions do not run.
+    // NOTE: moto 5.2.5 leaves the stepfunctions setting out of GET /moto-api/config, so it
+    // cannot be checked here. The emulator chain tests fail if executions do not run.
     Ok((process, url))
 }
 

@@ -1,5 +1,5 @@
-//! Names of the `TALLY_TEST_*` environment variables through which `tally local --exec` tells the
-//! integration tests where each local engine listens.
+//! Names of the `TALLY_TEST_*` environment variables that `tally local --exec` sets to the
+//! address of each local engine for the integration tests.
 
 /// dynalite's endpoint, `http://127.0.0.1:PORT`.
 pub const DYNAMODB_URL: &str = "TALLY_TEST_DYNAMODB_URL";

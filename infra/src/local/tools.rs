@@ -89,7 +89,7 @@ pub const CFN_LINT: PinnedTool = PinnedTool {
 /// Every tool the local stack and the test script use, in installation order.
 pub const ALL: &[PinnedTool] = &[MOTO, CARGO_LAMBDA, CFN_LINT, DYNALITE, ASL_VALIDATOR];
 
-/// Why a tool could not be installed or found.
+/// Errors from installing a tool or finding its prerequisites.
 #[derive(Debug, Error)]
 pub enum ToolError {
     /// A program the installation needs (python3, node, npm) is not on `PATH`.
@@ -97,7 +97,7 @@ pub enum ToolError {
     MissingPrerequisite {
         /// Program looked up.
         program: &'static str,
-        /// What to install to get it.
+        /// Package that provides it.
         what: &'static str,
         /// Error from starting it.
         source: std::io::Error,
