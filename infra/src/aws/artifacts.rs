@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
-use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration,
@@ -109,7 +108,7 @@ pub async fn ensure_bucket(
         bail!(
             "cannot use the artifact bucket {bucket}: {}; if another account owns the name, pass \
              --artifact-bucket with a bucket of yours",
-            DisplayErrorContext(error)
+            crate::aws::error_text(&error)
         );
     }
 
@@ -125,7 +124,7 @@ pub async fn ensure_bucket(
     request.send().await.map_err(|error| {
         anyhow::anyhow!(
             "failed to create the artifact bucket {bucket}: {}",
-            DisplayErrorContext(error)
+            crate::aws::error_text(&error)
         )
     })?;
 
@@ -143,7 +142,7 @@ pub async fn ensure_bucket(
         .map_err(|error| {
             anyhow::anyhow!(
                 "failed to block public access to {bucket}: {}",
-                DisplayErrorContext(error)
+                crate::aws::error_text(&error)
             )
         })?;
     Ok(())
@@ -171,7 +170,7 @@ pub async fn upload(
                     "failed to upload {} to s3://{bucket}/{}: {}",
                     artifact.path.display(),
                     artifact.key,
-                    DisplayErrorContext(error)
+                    crate::aws::error_text(&error)
                 )
             },
         )?;

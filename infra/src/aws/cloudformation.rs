@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use aws_sdk_cloudformation::Client;
-use aws_sdk_cloudformation::error::DisplayErrorContext;
 use aws_sdk_cloudformation::types::{
     Capability, Change, ChangeSetStatus, ChangeSetType, Parameter, Stack, StackEvent,
 };
@@ -24,6 +23,9 @@ const CHANGE_SET_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Time without events after which the display prints a line to show the wait goes on.
 const HEARTBEAT: Duration = Duration::from_secs(30);
+
+/// Message text CloudFormation uses when an update would change nothing.
+const NO_UPDATES: &str = "No updates are to be performed";
 
 /// Largest template CloudFormation accepts inline as `TemplateBody`, in bytes.
 pub const MAX_TEMPLATE_BODY_BYTES: usize = 51_200;
@@ -69,7 +71,7 @@ pub async fn describe_stack(client: &Client, name: &str) -> anyhow::Result<Optio
             if missing {
                 Ok(None)
             } else {
-                Err(anyhow!("failed to describe stack {name}: {}", DisplayErrorContext(error)))
+                Err(anyhow!("failed to describe stack {name}: {}", crate::aws::error_text(&error)))
             }
         }
     }
@@ -114,7 +116,8 @@ pub enum TemplateSource {
     Url(String),
 }
 
-/// Creates a change set named `change_set_name` and returns its ARN.
+/// Creates a change set named `change_set_name` and returns its ARN, or `None` when the request
+/// is rejected because the stack already matches the template and parameters.
 pub async fn create_change_set(
     client: &Client,
     stack_name: &str,
@@ -122,7 +125,7 @@ pub async fn create_change_set(
     kind: ChangeSetType,
     template: &TemplateSource,
     parameters: &[(String, String)],
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Option<String>> {
     let mut request = client
         .create_change_set()
         .stack_name(stack_name)
@@ -135,17 +138,30 @@ pub async fn create_change_set(
         TemplateSource::Url(url) => request.template_url(url),
     };
     for (key, value) in parameters {
-        request = request
-            .parameters(Parameter::builder().parameter_key(key).parameter_value(value).build());
+        let parameter = Parameter::builder().parameter_key(key).parameter_value(value).build();
+        request = request.parameters(parameter);
     }
 
-    let output = request.send().await.map_err(|error| {
-        anyhow!(
-            "failed to create a change set for stack {stack_name}: {}",
-            DisplayErrorContext(error)
-        )
-    })?;
-    output.id().map(str::to_owned).context("CloudFormation returned no change set id")
+    match request.send().await {
+        Ok(output) => {
+            let id = output.id().context("CloudFormation returned no change set id")?;
+            Ok(Some(id.to_owned()))
+        }
+        Err(error) => {
+            // NOTE: AWS creates an empty change set and fails it (see wait_for_change_set), but
+            // moto 5.1 rejects the request itself. Both say so only in the message text.
+            let no_changes = error.as_service_error().is_some_and(|service| {
+                service.meta().message().is_some_and(|message| message.contains(NO_UPDATES))
+            });
+            if no_changes {
+                return Ok(None);
+            }
+            Err(anyhow!(
+                "failed to create a change set for stack {stack_name}: {}",
+                crate::aws::error_text(&error)
+            ))
+        }
+    }
 }
 
 /// What a computed change set contains.
@@ -163,7 +179,7 @@ pub async fn wait_for_change_set(client: &Client, id: &str) -> anyhow::Result<Ch
     loop {
         let output =
             client.describe_change_set().change_set_name(id).send().await.map_err(|error| {
-                anyhow!("failed to describe change set {id}: {}", DisplayErrorContext(error))
+                anyhow!("failed to describe change set {id}: {}", crate::aws::error_text(&error))
             })?;
         let reason = output.status_reason().unwrap_or_default();
 
@@ -178,8 +194,8 @@ pub async fn wait_for_change_set(client: &Client, id: &str) -> anyhow::Result<Ch
             Some(ChangeSetStatus::Failed) => {
                 // NOTE: an empty change set is reported only through this status reason text;
                 // CloudFormation has no status or code for it.
-                let no_changes = reason.contains("didn't contain changes")
-                    || reason.contains("No updates are to be performed");
+                let no_changes =
+                    reason.contains("didn't contain changes") || reason.contains(NO_UPDATES);
                 if no_changes {
                     return Ok(ChangeSetOutcome::NoChanges);
                 }
@@ -213,7 +229,7 @@ async fn all_changes(
             .send()
             .await
             .map_err(|error| {
-                anyhow!("failed to describe change set {id}: {}", DisplayErrorContext(error))
+                anyhow!("failed to describe change set {id}: {}", crate::aws::error_text(&error))
             })?;
         changes.extend_from_slice(page.changes());
         next = page.next_token;
@@ -244,7 +260,7 @@ pub fn format_changes(changes: &[Change]) -> String {
 /// Deletes the change set `id`.
 pub async fn delete_change_set(client: &Client, id: &str) -> anyhow::Result<()> {
     client.delete_change_set().change_set_name(id).send().await.map_err(|error| {
-        anyhow!("failed to delete change set {id}: {}", DisplayErrorContext(error))
+        anyhow!("failed to delete change set {id}: {}", crate::aws::error_text(&error))
     })?;
     Ok(())
 }
@@ -277,7 +293,7 @@ async fn newest_events(
             .map_err(|error| {
                 anyhow!(
                     "failed to read the events of stack {stack}: {}",
-                    DisplayErrorContext(error)
+                    crate::aws::error_text(&error)
                 )
             })?;
 

@@ -9,9 +9,11 @@ pub mod artifacts;
 pub mod cloudformation;
 mod progress;
 
+use std::fmt::Debug;
+
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_cloudformation::config::ProvideCredentials;
-use aws_sdk_sts::error::DisplayErrorContext;
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use thiserror::Error;
 
 /// A missing or unusable AWS setting.
@@ -57,7 +59,7 @@ pub async fn connect() -> Result<Aws, AwsSetupError> {
         .credentials_provider()
         .ok_or_else(|| AwsSetupError::MissingCredentials("no credential provider".to_owned()))?;
     provider.provide_credentials().await.map_err(|error| {
-        AwsSetupError::MissingCredentials(DisplayErrorContext(error).to_string())
+        AwsSetupError::MissingCredentials(DisplayErrorContext(&error).to_string())
     })?;
 
     let account_id = caller_account(&config).await?;
@@ -69,13 +71,29 @@ pub async fn connect() -> Result<Aws, AwsSetupError> {
     })
 }
 
+/// A one-line description of an SDK error: `Code: message` for a service error, the whole
+/// error chain otherwise (timeouts, connection and credential failures).
+pub fn error_text<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: Debug,
+{
+    let service = error.as_service_error();
+    match (service.and_then(|e| e.code()), service.and_then(|e| e.message())) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => DisplayErrorContext(error).to_string(),
+    }
+}
+
 /// The account id of the caller, which also proves the credentials work.
 async fn caller_account(config: &SdkConfig) -> Result<String, AwsSetupError> {
     let sts = aws_sdk_sts::Client::new(config);
-    let identity =
-        sts.get_caller_identity().send().await.map_err(|error| {
-            AwsSetupError::CallerIdentity(DisplayErrorContext(error).to_string())
-        })?;
+    let identity = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|error| AwsSetupError::CallerIdentity(error_text(&error)))?;
     identity
         .account()
         .map(str::to_owned)

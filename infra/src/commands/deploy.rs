@@ -237,7 +237,7 @@ async fn template_source(
         .map_err(|error| {
             anyhow::anyhow!(
                 "failed to upload the template to s3://{bucket}/{key}: {}",
-                aws_sdk_s3::error::DisplayErrorContext(error)
+                crate::aws::error_text(&error)
             )
         })?;
     Ok(TemplateSource::Url(format!("https://{bucket}.s3.{}.amazonaws.com/{key}", aws.region)))
@@ -255,13 +255,19 @@ async fn apply_change_set(
     let kind = cfn::change_set_type(&args.stack, existing.as_ref())?;
 
     let name = format!("tally-{}", unix_seconds());
-    let change_set =
+    let created =
         cfn::create_change_set(client, &args.stack, &name, kind.clone(), template, parameters)
             .await?;
-    let changes = match cfn::wait_for_change_set(client, &change_set).await? {
-        ChangeSetOutcome::Ready(changes) => changes,
-        ChangeSetOutcome::NoChanges => {
-            cfn::delete_change_set(client, &change_set).await?;
+    let outcome = match &created {
+        Some(change_set) => cfn::wait_for_change_set(client, change_set).await?,
+        None => ChangeSetOutcome::NoChanges,
+    };
+    let (change_set, changes) = match (created, outcome) {
+        (Some(change_set), ChangeSetOutcome::Ready(changes)) => (change_set, changes),
+        (created, _) => {
+            if let Some(change_set) = created {
+                cfn::delete_change_set(client, &change_set).await?;
+            }
             eprintln!("Stack {} is up to date: no changes to deploy", args.stack);
             print_outputs(client, &args.stack).await?;
             return Ok(ExitCode::SUCCESS);
@@ -279,7 +285,7 @@ async fn apply_change_set(
                 anyhow::anyhow!(
                     "failed to remove the empty stack {} left by the dry run: {}",
                     args.stack,
-                    aws_sdk_cloudformation::error::DisplayErrorContext(error)
+                    crate::aws::error_text(&error)
                 )
             })?;
         }
@@ -289,10 +295,7 @@ async fn apply_change_set(
 
     let seen = cfn::event_ids(client, &args.stack).await?;
     client.execute_change_set().change_set_name(&change_set).send().await.map_err(|error| {
-        anyhow::anyhow!(
-            "failed to execute change set {name}: {}",
-            aws_sdk_cloudformation::error::DisplayErrorContext(error)
-        )
+        anyhow::anyhow!("failed to execute change set {name}: {}", crate::aws::error_text(&error))
     })?;
 
     let stack_id = cfn::describe_stack(client, &args.stack)

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use aws_sdk_cloudformation::error::DisplayErrorContext;
 
 use crate::aws::{self, cloudformation as cfn};
 use crate::stack::names::outputs;
@@ -59,7 +58,7 @@ async fn destroy(args: &DestroyArgs) -> anyhow::Result<ExitCode> {
     let stack_id = stack.stack_id().unwrap_or(&args.stack).to_owned();
     let seen = cfn::event_ids(client, &stack_id).await?;
     client.delete_stack().stack_name(&stack_id).send().await.map_err(|error| {
-        anyhow::anyhow!("failed to delete stack {}: {}", args.stack, DisplayErrorContext(error))
+        anyhow::anyhow!("failed to delete stack {}: {}", args.stack, crate::aws::error_text(&error))
     })?;
 
     let timeout = Duration::from_secs(args.timeout_minutes.saturating_mul(60));

@@ -121,7 +121,7 @@ impl TemplateArgs {
             Some(path) => std::fs::read_to_string(path).with_context(|| {
                 format!("failed to read the state machine definition {}", path.display())
             }),
-            None => Ok(stack::definition::bundled()?),
+            None => Ok(stack::definition::BUNDLED.to_owned()),
         }
     }
 

@@ -17,25 +17,18 @@ pub const SYNC_OCCURRENCES_ARN_PLACEHOLDER: &str = "SyncOccurrencesFunctionArn";
 /// Path of the definition relative to the workspace root.
 pub const DEFINITION_PATH: &str = "statemachine/tally.asl.json";
 
-/// The definition in this checkout, at [`DEFINITION_PATH`] under the workspace root.
-// TODO: embed the file with include_str! once statemachine/tally.asl.json is committed, so the
-// binary no longer depends on the checkout it was built from.
-pub fn bundled() -> Result<String, DefinitionError> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(DEFINITION_PATH);
-    std::fs::read_to_string(&path).map_err(|source| DefinitionError::Read { path, source })
+/// The definition at [`DEFINITION_PATH`], embedded at build time.
+pub const BUNDLED: &str = include_str!("../../../statemachine/tally.asl.json");
+
+/// The bundled definition with the function ARN placeholders filled in, as `tally local` needs
+/// it to create the state machine itself.
+pub fn state_machine_definition(open_issue_arn: &str, sync_occurrences_arn: &str) -> String {
+    substitute_function_arns(BUNDLED, open_issue_arn, sync_occurrences_arn)
 }
 
 /// A definition that cannot be deployed.
 #[derive(Debug, Error)]
 pub enum DefinitionError {
-    /// The file cannot be read.
-    #[error("failed to read the state machine definition {}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: std::path::PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
     /// The text is not JSON.
     #[error("the state machine definition is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
@@ -122,6 +115,16 @@ mod tests {
         let text = DEFINITION.replace("${SyncOccurrencesFunctionArn}", "${SyncArn}");
         let error = check_definition(&text).expect_err("placeholder is unknown");
         assert!(matches!(error, DefinitionError::UnknownPlaceholder(name) if name == "SyncArn"));
+    }
+
+    #[test]
+    fn bundled_definition_is_deployable() {
+        check_definition(BUNDLED).expect("statemachine/tally.asl.json is valid");
+
+        let text = state_machine_definition("arn:open", "arn:sync");
+        assert!(!text.contains("${"), "a placeholder is left: {text}");
+        assert!(text.contains("arn:open"));
+        assert!(text.contains("arn:sync"));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use thiserror::Error;
 use crate::cfn::{Expr, Parameter, Template};
 
 pub use api::REPORT_ROUTE_KEY;
-pub use definition::{DefinitionError, substitute_function_arns};
+pub use definition::{DefinitionError, state_machine_definition, substitute_function_arns};
 pub use monitoring::{
     DUPLICATE_REPORTS, GITHUB_ERRORS, ISSUES_OPENED, METRIC_NAMES, METRICS_NAMESPACE,
     REPORTS_RECEIVED,
