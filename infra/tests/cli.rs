@@ -11,7 +11,7 @@ use support::tally;
 const TOKEN_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:tally/github-AbCdEf";
 const HMAC_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:tally/hmac-AbCdEf";
 
-/// `tally` with an environment that holds no AWS settings at all.
+/// `tally` with an environment without any AWS settings.
 fn tally_without_aws(home: &std::path::Path) -> Command {
     let mut command = tally();
     command

@@ -1,6 +1,6 @@
 //! Walks every IAM policy in the synthesized template and rejects wildcards that
 //! `stack::permissions::ANY_RESOURCE_ACTIONS` does not explain, then checks that each role
-//! holds exactly the permissions its function or state machine uses.
+//! has exactly the permissions its function or state machine uses.
 
 mod support;
 

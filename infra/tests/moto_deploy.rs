@@ -2,10 +2,11 @@
 //! table and state machine moto created, then the no-change, dry-run and destroy paths.
 //!
 //! Set `TALLY_TEST_MOTO_URL` to a running moto server (for example `http://127.0.0.1:5000`);
-//! without it the test prints why and skips. moto 5.1 creates no AWS::ApiGatewayV2::* or
-//! AWS::CloudWatch::Alarm resources, ignores TTL, point-in-time recovery, logging and tracing
-//! settings, does not apply DefinitionSubstitutions, and returns no outputs for stacks created
-//! through change sets, so those settings are checked on the template in the other tests.
+//! without it the test prints why and skips. moto (5.1.22 and 5.2.5) creates no
+//! AWS::ApiGatewayV2::* or AWS::CloudWatch::Alarm resources. It ignores TTL, point-in-time
+//! recovery, logging and tracing settings, does not apply DefinitionSubstitutions, and returns no
+//! outputs for stacks created through change sets, so the other tests check those on the
+//! template.
 
 mod support;
 
@@ -227,7 +228,7 @@ async fn deploy_creates_table_and_state_machine_in_moto() {
         .collect();
     assert!(pending.is_empty(), "the dry run left change sets behind: {pending:?}");
 
-    // destroy asks for the stack name and keeps the stack on any other answer.
+    // destroy requires the stack name as confirmation and keeps the stack on any other input.
     let refused = tally(&moto_url, home.path(), &["destroy", "--stack", &stack], "yes\n");
     assert_eq!(refused.status.code(), Some(1), "{}", describe(&refused));
     assert!(stack_exists(stack.clone()).await, "stack deleted without confirmation");

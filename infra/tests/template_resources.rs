@@ -21,7 +21,7 @@ use tally_infra::stack::{
 };
 
 #[test]
-fn table_is_on_demand_with_ttl_pitr_and_retained() {
+fn table_has_ttl_pitr_and_retain() {
     let template = template_json(&StackOptions::default());
     let table = resource(&template, ids::TABLE);
 
@@ -328,7 +328,8 @@ fn outputs_name_url_table_machine_and_console() {
     let console = outputs_json[outputs::EXECUTIONS_CONSOLE_URL]["Value"]["Fn::Sub"]
         .as_str()
         .expect("console URL");
-    assert!(console.contains("/states/home") && console.contains("${StateMachine}"), "{console}");
+    assert!(console.contains("/states/home"), "{console}");
+    assert!(console.contains("${StateMachine}"), "{console}");
 }
 
 #[test]

@@ -18,7 +18,7 @@ use super::progress::EventPrinter;
 /// Time between two polls of a change set or of stack events.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
 
-/// Longest time CloudFormation may take to compute a change set.
+/// Maximum time CloudFormation may take to compute a change set.
 const CHANGE_SET_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Time without events after which the display prints a line to show the wait goes on.
@@ -30,7 +30,7 @@ const NO_UPDATES: &str = "No updates are to be performed";
 /// Largest template CloudFormation accepts inline as `TemplateBody`, in bytes.
 pub const MAX_TEMPLATE_BODY_BYTES: usize = 51_200;
 
-/// Where a stack operation stands, judged from the stack status.
+/// Progress of a stack operation, judged from the stack status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StackPhase {
     /// Still running.
@@ -41,7 +41,7 @@ pub enum StackPhase {
     Failed,
 }
 
-/// The phase of a stack in `status`, such as `UPDATE_ROLLBACK_COMPLETE` (failed).
+/// Classifies a stack status, such as `UPDATE_ROLLBACK_COMPLETE` (failed).
 pub fn phase(status: &str) -> StackPhase {
     if status.ends_with("_IN_PROGRESS") {
         return StackPhase::InProgress;
@@ -54,13 +54,13 @@ pub fn phase(status: &str) -> StackPhase {
     }
 }
 
-/// The stack `name`, or `None` when it does not exist.
+/// Describes the stack `name`, or returns `None` when it does not exist.
 pub async fn describe_stack(client: &Client, name: &str) -> anyhow::Result<Option<Stack>> {
     match client.describe_stacks().stack_name(name).send().await {
         Ok(output) => Ok(output.stacks().first().cloned()),
         Err(error) => {
             // NOTE: CloudFormation reports a missing stack only as a ValidationError whose
-            // message says "does not exist"; no dedicated error code exists to branch on.
+            // message contains "does not exist"; no dedicated error code exists to branch on.
             let missing = error.as_service_error().is_some_and(|service| {
                 service.meta().code() == Some("ValidationError")
                     && service
@@ -77,12 +77,12 @@ pub async fn describe_stack(client: &Client, name: &str) -> anyhow::Result<Optio
     }
 }
 
-/// The status text of `stack`.
+/// Returns the status text of `stack`.
 pub fn status_of(stack: &Stack) -> &str {
     stack.stack_status().map(|status| status.as_str()).unwrap_or("UNKNOWN")
 }
 
-/// Whether a change set for a stack in `existing` creates the stack or updates it.
+/// Decides whether a change set for a stack in `existing` creates the stack or updates it.
 pub fn change_set_type(
     stack_name: &str,
     existing: Option<&Stack>,
@@ -149,7 +149,7 @@ pub async fn create_change_set(
         }
         Err(error) => {
             // NOTE: AWS creates an empty change set and fails it (see wait_for_change_set), but
-            // moto 5.1 rejects the request itself. Both say so only in the message text.
+            // moto 5.1 and 5.2 reject the request itself. Both report it only in the message.
             let no_changes = error.as_service_error().is_some_and(|service| {
                 service.meta().message().is_some_and(|message| message.contains(NO_UPDATES))
             });

@@ -71,7 +71,7 @@ pub async fn connect() -> Result<Aws, AwsSetupError> {
     })
 }
 
-/// A one-line description of an SDK error: `Code: message` for a service error, the whole
+/// Formats an SDK error on one line: `Code: message` for a service error, the whole
 /// error chain otherwise (timeouts, connection and credential failures).
 pub fn error_text<E, R>(error: &SdkError<E, R>) -> String
 where
@@ -86,7 +86,7 @@ where
     }
 }
 
-/// The account id of the caller, which also proves the credentials work.
+/// Fetches the account id of the caller, which also proves the credentials work.
 async fn caller_account(config: &SdkConfig) -> Result<String, AwsSetupError> {
     let sts = aws_sdk_sts::Client::new(config);
     let identity = sts
@@ -100,7 +100,7 @@ async fn caller_account(config: &SdkConfig) -> Result<String, AwsSetupError> {
         .ok_or_else(|| AwsSetupError::CallerIdentity("the response has no account id".to_owned()))
 }
 
-/// An S3 client. Emulators behind `AWS_ENDPOINT_URL` serve buckets under the path rather than
+/// Builds an S3 client. Emulators behind `AWS_ENDPOINT_URL` serve buckets under the path rather than
 /// as subdomains, so a custom endpoint switches to path-style addressing.
 fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
     let path_style = config.endpoint_url().is_some();

@@ -1,5 +1,5 @@
 //! `tally deploy`: builds the functions, uploads them, and creates or updates the stack through
-//! a change set while showing its events; `--dry-run` only prints the change set.
+//! a change set while showing its events. With `--dry-run` it only prints the change set.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -148,7 +148,7 @@ fn check_pattern(flag: &str, value: &str, pattern: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The directory holding the zips: `--artifacts-dir`, or `lambda` in the workspace's target
+/// Returns the directory that contains the zips: `--artifacts-dir`, or `lambda` in the workspace's target
 /// directory.
 fn artifacts_dir(args: &DeployArgs) -> anyhow::Result<PathBuf> {
     if let Some(dir) = &args.artifacts_dir {
@@ -216,7 +216,8 @@ async fn deploy(args: &DeployArgs, plan: &Plan, artifacts_dir: &Path) -> anyhow:
     apply_change_set(args, &aws, &template, &parameters).await
 }
 
-/// The template inline, or uploaded to the artifact bucket when too large to send inline.
+/// Returns the template inline, or uploads it to the artifact bucket and returns its URL when it
+/// is too large to send inline.
 async fn template_source(
     aws: &Aws,
     bucket: &str,

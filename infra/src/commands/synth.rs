@@ -1,6 +1,6 @@
 //! `tally synth`: writes the CloudFormation template to stdout or a file.
 //!
-//! [`TemplateArgs`] holds the options that shape the template; `tally deploy` takes the same
+//! [`TemplateArgs`] contains the options that shape the template; `tally deploy` takes the same
 //! options, so a synthesized template is exactly what a deployment with those options creates.
 
 use std::path::PathBuf;
@@ -13,8 +13,7 @@ use crate::stack::{self, FunctionSize, GitHubAuth, RegressionMode, ReportAuth, S
 /// Options that shape the template, shared by `tally synth` and `tally deploy`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TemplateArgs {
-    /// How reports are authenticated: `hmac` needs the HMAC secret, `none` accepts unsigned
-    /// reports.
+    /// Report authentication: `hmac` requires the HMAC secret, `none` accepts unsigned reports.
     #[arg(long, value_enum, default_value = "hmac")]
     pub auth_mode: ReportAuth,
 
@@ -54,8 +53,8 @@ pub struct TemplateArgs {
     #[arg(long, default_value_t = 30)]
     pub log_retention_days: u32,
 
-    /// What to do when the error of a completed issue comes back; the functions' default when
-    /// unset.
+    /// Handling of an error whose issue was completed and that is reported again; the
+    /// functions' default when unset.
     #[arg(long, value_enum)]
     pub regression_mode: Option<RegressionMode>,
 
@@ -68,7 +67,7 @@ pub struct TemplateArgs {
     #[arg(long)]
     pub sync_debounce_seconds: Option<u32>,
 
-    /// Longest wait between count updates, in seconds; the default when unset.
+    /// Maximum wait between count updates, in seconds; the default when unset.
     #[arg(long)]
     pub sync_max_wait_seconds: Option<u32>,
 
@@ -86,7 +85,7 @@ pub struct TemplateArgs {
 }
 
 impl TemplateArgs {
-    /// The stack options for these arguments and the way the functions authenticate to GitHub.
+    /// Converts these arguments and the GitHub authentication into stack options.
     pub fn stack_options(&self, github_auth: GitHubAuth) -> StackOptions {
         StackOptions {
             report_auth: self.auth_mode,
@@ -115,7 +114,7 @@ impl TemplateArgs {
         }
     }
 
-    /// The state machine definition: the `--definition` file or the bundled one.
+    /// Reads the state machine definition: the `--definition` file or the bundled one.
     pub fn definition(&self) -> anyhow::Result<String> {
         match &self.definition {
             Some(path) => std::fs::read_to_string(path).with_context(|| {
@@ -138,7 +137,7 @@ impl TemplateArgs {
 #[derive(Debug, clap::Args)]
 pub struct SynthArgs {
     /// How the issue functions authenticate to GitHub: a token secret, or a GitHub App id and
-    /// key secret. This decides which parameters the template asks for.
+    /// key secret. This decides which parameters the template requires.
     #[arg(long, value_enum, default_value = "token")]
     pub github_auth: GitHubAuth,
 
