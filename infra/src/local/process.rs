@@ -267,10 +267,11 @@ mod tests {
         let pid_file = dir.path().join("grandchild.pid");
 
         // The shell starts a grandchild in a new session (so in another process group, as
-        // cargo-lambda does with function instances) and waits.
+        // cargo-lambda does with function instances) and waits. The grandchild writes its own pid
+        // once it runs inside the new session, so the test never sees it before setsid.
         let mut command = Command::new("sh");
         command.arg("-c").arg(format!(
-            "setsid sleep 300 & echo $! > {}; wait",
+            "setsid sh -c 'echo $$ > {}.tmp && mv {0}.tmp {0} && exec sleep 300' & wait",
             pid_file.display()
         ));
         let mut process =

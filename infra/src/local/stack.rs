@@ -16,7 +16,8 @@ use aws_sdk_dynamodb::types::{
 use tally_core::env;
 use thiserror::Error;
 
-use crate::stack::functions::FUNCTIONS;
+use crate::stack::definition::state_machine_definition;
+use crate::stack::functions::{FUNCTIONS, OPEN_ISSUE, SYNC_OCCURRENCES};
 
 use super::github_fake::{GitHubFake, RunningFake};
 use super::invoke_adapter::{self, InvokeAdapter};
@@ -35,6 +36,9 @@ const FAKE_GITHUB_TOKEN: &str = "local-fake-token";
 const REGION: &str = "us-east-1";
 const DUMMY_KEY_ID: &str = "local";
 const DUMMY_SECRET: &str = "local";
+
+/// Role of the local state machine; moto checks only the ARN's format.
+const LOCAL_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/tally-local";
 
 /// How long an engine may take to respond after it starts. moto's first start imports many
 /// modules and takes a few seconds on 2 cores; this leaves a wide margin.
@@ -77,6 +81,14 @@ pub enum StackError {
         server: &'static str,
         /// The cause.
         source: std::io::Error,
+    },
+    /// Creating the state machine in moto failed.
+    #[error("creating the state machine {name} in moto server failed: {message}")]
+    StateMachine {
+        /// State machine name.
+        name: String,
+        /// The cause.
+        message: String,
     },
     /// Creating tally's table in dynalite failed.
     #[error("creating the table {table} in dynalite failed: {message}")]
@@ -122,6 +134,8 @@ pub struct StackOptions {
     pub prebuild: Vec<String>,
     /// Table the functions use.
     pub table: String,
+    /// Name of the state machine created from the bundled definition.
+    pub state_machine: String,
     /// Sync loop timing passed to the functions.
     pub sync: SyncWindows,
     /// Instances per function the watch server may run at once.
@@ -146,6 +160,7 @@ impl StackOptions {
                 .map(|function| function.name.to_owned())
                 .collect(),
             table: "tally-local".to_owned(),
+            state_machine: "tally-local".to_owned(),
             sync: SyncWindows::TESTS,
             function_concurrency: 4,
             reload: false,
@@ -165,6 +180,8 @@ pub struct LocalStack {
     pub watch_url: String,
     /// The table the functions use.
     pub table: String,
+    /// The state machine created from the bundled definition, which the ingest function starts.
+    pub state_machine_arn: String,
     /// Folder of the engines' log files.
     pub log_dir: PathBuf,
     github: RunningFake,
@@ -190,6 +207,7 @@ impl LocalStack {
         }
 
         let (dynalite, dynamodb_url) = start_dynalite(&tools, options).await?;
+        create_table(&dynamodb_url, &options.table).await?;
 
         let github = GitHubFake::new()
             .spawn(SocketAddr::from((net::LOOPBACK, 0)))
@@ -199,15 +217,10 @@ impl LocalStack {
                 source,
             })?;
 
-        // moto's port is chosen first because the functions need its URL to reach Step Functions.
-        let moto_port = net::free_port()?;
-        let endpoints = FunctionEndpoints {
-            dynamodb: dynamodb_url.clone(),
-            sfn: loopback_url(moto_port),
-            github: github.url.clone(),
-        };
-        let (watch, watch_url) = start_watch(&tools, options, &endpoints).await?;
-
+        // The adapter starts first, forwarding to the port the watch server will take, because
+        // moto needs the adapter's port and the functions need the state machine's ARN from moto.
+        let watch_port = net::free_port()?;
+        let watch_url = loopback_url(watch_port);
         let listener = tokio::net::TcpListener::bind(SocketAddr::from((net::LOOPBACK, 0)))
             .await
             .map_err(|source| StackError::Listen {
@@ -220,10 +233,16 @@ impl LocalStack {
                 source,
             })?;
 
-        let (moto, moto_url) =
-            start_moto(&tools, options, moto_port, adapter.addr().port()).await?;
+        let (moto, moto_url) = start_moto(&tools, options, adapter.addr().port()).await?;
+        let state_machine_arn = create_state_machine(&moto_url, &options.state_machine).await?;
 
-        create_table(&dynamodb_url, &options.table).await?;
+        let endpoints = FunctionEndpoints {
+            dynamodb: dynamodb_url.clone(),
+            sfn: moto_url.clone(),
+            github: github.url.clone(),
+            state_machine_arn: state_machine_arn.clone(),
+        };
+        let watch = start_watch(&tools, options, watch_port, &endpoints).await?;
 
         let stack = Self {
             dynamodb_url,
@@ -231,6 +250,7 @@ impl LocalStack {
             invoke_url: adapter.url(),
             watch_url,
             table: options.table.clone(),
+            state_machine_arn,
             log_dir: options.log_dir.clone(),
             github,
             moto,
@@ -266,6 +286,7 @@ impl LocalStack {
             (test_env::MOTO_URL, self.moto_url.clone()),
             (test_env::GITHUB_URL, self.github.url.clone()),
             (test_env::TABLE, self.table.clone()),
+            (test_env::STATE_MACHINE_ARN, self.state_machine_arn.clone()),
             (test_env::INVOKE_URL, self.invoke_url.clone()),
             (test_env::WATCH_URL, self.watch_url.clone()),
         ]
@@ -354,14 +375,15 @@ struct FunctionEndpoints {
     dynamodb: String,
     sfn: String,
     github: String,
+    state_machine_arn: String,
 }
 
 async fn start_watch(
     tools: &Tools,
     options: &StackOptions,
+    port: u16,
     endpoints: &FunctionEndpoints,
-) -> Result<(ManagedProcess, String), StackError> {
-    let port = net::free_port()?;
+) -> Result<ManagedProcess, StackError> {
     let mut command = Command::new(tools.cargo_lambda());
     command.args(["lambda", "watch", "--invoke-address", "127.0.0.1"]);
     command.args(["--invoke-port", &port.to_string()]);
@@ -382,7 +404,7 @@ async fn start_watch(
         net::accepts_connections(port)
     })
     .await?;
-    Ok((process, loopback_url(port)))
+    Ok(process)
 }
 
 /// Environment of the function binaries: tally's configuration, and AWS settings that keep every
@@ -394,6 +416,9 @@ fn function_env(options: &StackOptions, endpoints: &FunctionEndpoints) -> Vec<(S
         (env::ISSUES_REPO, FAKE_ISSUES_REPO.to_owned()),
         (env::GITHUB_API_URL, endpoints.github.clone()),
         (env::GITHUB_TOKEN, FAKE_GITHUB_TOKEN.to_owned()),
+        (env::STATE_MACHINE_ARN, endpoints.state_machine_arn.clone()),
+        // Local reports are unsigned, as in a stack synthesized with `--auth-mode none`.
+        (env::AUTH_MODE, "none".to_owned()),
         (
             env::SYNC_DEBOUNCE_SECONDS,
             sync.debounce_seconds.to_string(),
@@ -428,9 +453,9 @@ fn aws_env(dynamodb_url: &str) -> Vec<(&'static str, String)> {
 async fn start_moto(
     tools: &Tools,
     options: &StackOptions,
-    port: u16,
     adapter_port: u16,
 ) -> Result<(ManagedProcess, String), StackError> {
+    let port = net::free_port()?;
     let mut command = Command::new(tools.moto_server());
     command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
     // moto's Step Functions interpreter sends Lambda invocations to localhost:$MOTO_PORT.
@@ -464,6 +489,26 @@ async fn start_moto(
     // NOTE: moto 5.2.5 leaves the stepfunctions setting out of GET /moto-api/config, so it
     // cannot be checked here. The emulator chain tests fail if executions do not run.
     Ok((process, url))
+}
+
+/// Creates the state machine `name` in moto from the bundled definition, with the plain function
+/// names that the Invoke API adapter forwards to the watch server, and returns its ARN.
+async fn create_state_machine(moto_url: &str, name: &str) -> Result<String, StackError> {
+    let definition = state_machine_definition(OPEN_ISSUE.name, SYNC_OCCURRENCES.name);
+    let client = aws_sdk_sfn::Client::new(&sdk_config(moto_url).await);
+
+    let created = client
+        .create_state_machine()
+        .name(name)
+        .definition(definition)
+        .role_arn(LOCAL_ROLE_ARN)
+        .send()
+        .await
+        .map_err(|error| StackError::StateMachine {
+            name: name.to_owned(),
+            message: aws_sdk_sfn::error::DisplayErrorContext(error).to_string(),
+        })?;
+    Ok(created.state_machine_arn)
 }
 
 /// Creates tally's table (key and TTL as in the CloudFormation template) and waits until it is
@@ -525,8 +570,13 @@ async fn create_table(dynamodb_url: &str, table: &str) -> Result<(), StackError>
     }
 }
 
-/// A DynamoDB client for dynalite at `url`, with dummy credentials.
+/// Creates a DynamoDB client for dynalite at `url`, with dummy credentials.
 pub async fn dynamodb_client(url: &str) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&sdk_config(url).await)
+}
+
+/// Builds an AWS SDK configuration for a local engine at `url`: dummy credentials, fixed region.
+pub async fn sdk_config(url: &str) -> aws_config::SdkConfig {
     let credentials = aws_sdk_dynamodb::config::Credentials::new(
         DUMMY_KEY_ID,
         DUMMY_SECRET,
@@ -534,13 +584,12 @@ pub async fn dynamodb_client(url: &str) -> aws_sdk_dynamodb::Client {
         None,
         "tally-local",
     );
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(REGION))
         .credentials_provider(credentials)
         .endpoint_url(url)
         .load()
-        .await;
-    aws_sdk_dynamodb::Client::new(&config)
+        .await
 }
 
 /// `PATH` with `first` in front, so child processes find the pinned tools before any others.

@@ -13,6 +13,10 @@ pub const GITHUB_URL: &str = "TALLY_TEST_GITHUB_URL";
 /// The table the functions under `cargo lambda watch` use.
 pub const TABLE: &str = "TALLY_TEST_TABLE";
 
+/// ARN of the state machine `tally local` creates from the bundled definition; the ingest function
+/// under watch starts its executions.
+pub const STATE_MACHINE_ARN: &str = "TALLY_TEST_STATE_MACHINE_ARN";
+
 /// The Invoke API adapter's base URL: Lambda Invoke API with Lambda's response shape.
 pub const INVOKE_URL: &str = "TALLY_TEST_INVOKE_URL";
 
