@@ -2,6 +2,7 @@
 //! characters, and log timestamps prefixed to each line (as GitHub Actions logs have).
 //! Indentation is kept, because Python's source lines are told apart from frames by it.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -26,36 +27,76 @@ fn compile(pattern: &str) -> Regex {
 }
 
 /// Splits `text` into cleaned lines, keeping indentation and dropping lines left blank.
-pub(crate) fn clean_lines(text: &str) -> Vec<String> {
+pub(crate) fn clean_lines(text: &str) -> Vec<Cow<'_, str>> {
     let mut lines = Vec::new();
-    for raw in text.split(['\n', '\r']) {
-        let line = clean_line(raw);
-        if !line.trim().is_empty() {
-            lines.push(line);
+    let mut start = 0;
+    let mut has_tab = false;
+    let mut has_controls = false;
+
+    // One pass over the bytes splits lines at `\n` and `\r` (so CRLF leaves an empty piece,
+    // dropped as blank) and notes which lines need more than borrowing.
+    for (index, byte) in text.bytes().enumerate() {
+        match byte {
+            b'\n' | b'\r' => {
+                push_cleaned(&mut lines, &text[start..index], has_tab, has_controls);
+                start = index + 1;
+                has_tab = false;
+                has_controls = false;
+            }
+            b'\t' => has_tab = true,
+            // 0xC2 starts the C1 controls (and some Latin-1 letters, which only cost time).
+            0..0x20 | 0x7f | 0xc2 => has_controls = true,
+            _ => {}
         }
     }
+    push_cleaned(&mut lines, &text[start..], has_tab, has_controls);
     lines
 }
 
-/// Cleans one line: ANSI sequences and control characters removed, tabs turned into spaces, and
-/// leading timestamps stripped.
-fn clean_line(raw: &str) -> String {
-    let without_ansi = if raw.contains('\x1b') { ANSI.replace_all(raw, "") } else { raw.into() };
+fn push_cleaned<'a>(lines: &mut Vec<Cow<'a, str>>, raw: &'a str, has_tab: bool, has_controls: bool) {
+    let line = clean_line(raw, has_tab, has_controls);
+    if !line.trim().is_empty() {
+        lines.push(line);
+    }
+}
 
-    let mut line: String = without_ansi
+/// Cleans one line: ANSI sequences and control characters removed, tabs turned into spaces, and
+/// leading timestamps stripped. Borrows the line when nothing changes, as for most lines.
+fn clean_line(raw: &str, has_tab: bool, has_controls: bool) -> Cow<'_, str> {
+    let mut line = match (has_controls, has_tab) {
+        (true, _) => Cow::Owned(remove_controls(raw)),
+        (false, true) => Cow::Owned(raw.replace('\t', " ")),
+        (false, false) => Cow::Borrowed(raw),
+    };
+
+    // A line may carry more than one prefix, e.g. the runner's timestamp and the program's own.
+    while line.starts_with(|c: char| c.is_ascii_digit() || c == '[') {
+        let end = match LEADING_TIMESTAMP.find(&line) {
+            Some(found) if !found.is_empty() => found.end(),
+            _ => break,
+        };
+        line = match line {
+            Cow::Borrowed(text) => Cow::Borrowed(&text[end..]),
+            Cow::Owned(mut text) => {
+                text.replace_range(..end, "");
+                Cow::Owned(text)
+            }
+        };
+    }
+    line
+}
+
+/// Removes ANSI sequences and control characters, and turns tabs into spaces.
+fn remove_controls(raw: &str) -> String {
+    let without_ansi = if raw.contains('\x1b') { ANSI.replace_all(raw, "") } else { raw.into() };
+    without_ansi
         .chars()
         .filter_map(|c| match c {
             '\t' => Some(' '),
             c if c.is_control() => None,
             c => Some(c),
         })
-        .collect();
-
-    // A line may carry more than one prefix, e.g. the runner's timestamp and the program's own.
-    while let Some(found) = LEADING_TIMESTAMP.find(&line).filter(|found| !found.is_empty()) {
-        line.replace_range(..found.end(), "");
-    }
-    line
+        .collect()
 }
 
 #[cfg(test)]

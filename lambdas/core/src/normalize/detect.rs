@@ -29,6 +29,15 @@ static HEADERS: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
     ]
 });
 
+/// Whether a line starts or ends like one of [`HEADERS`]; a cheap test before the regexes.
+fn may_be_header(line: &str) -> bool {
+    const STARTS: &[&str] = &[
+        "thread '", "stack backtrace:", "goroutine ", "Exception in thread ", "Caused by: ",
+        "Stacktrace:", "ERROR: LoadError: ", "Node.js v", "Uncaught ",
+    ];
+    line.ends_with("):") || STARTS.iter().any(|start| line.starts_with(start))
+}
+
 /// Tallies header and frame votes and picks a language.
 #[derive(Debug, Default)]
 pub(crate) struct Votes {
@@ -38,6 +47,9 @@ pub(crate) struct Votes {
 impl Votes {
     /// Counts a message line's header, if it is one.
     pub fn message(&mut self, line: &str) {
+        if !may_be_header(line) {
+            return;
+        }
         for (language, header) in HEADERS.iter() {
             if header.is_match(line) {
                 self.add(*language, HEADER_WEIGHT);

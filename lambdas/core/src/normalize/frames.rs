@@ -5,81 +5,10 @@
 //! `created by FUNCTION (FILE)` for Go, and `at CLASS.METHOD(FILE)` for the JVM. Every parser
 //! accepts the canonical form and returns it unchanged, which makes normalization idempotent.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::Language;
 use super::mask::mask_identifier;
 use super::paths::canonical_file;
-
-#[allow(clippy::expect_used)]
-fn compile(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("frame patterns are valid regexes")
-}
-
-/// Python: `File "/app/main.py", line 12, in main`.
-static PYTHON: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r#"^File "(?P<file>[^"]*)"(?:, line (?:\d+|<n>))?(?:, in (?P<function>.+))?$"#)
-});
-
-/// JVM (Java, Kotlin, Scala): `at com.example.App.run(App.java:12)`, with an optional class
-/// loader (`app//`) or module (`java.base@17/`) prefix and a trailing jar note (`~[app.jar:1.0]`).
-static JVM: LazyLock<Regex> = LazyLock::new(|| {
-    compile(concat!(
-        r"^at (?:[A-Za-z0-9_.-]+//)?(?:[A-Za-z0-9_.-]+(?:@[A-Za-z0-9_.+-]*)?/)?",
-        r"(?P<method>[A-Za-z0-9_$.<>-]+(?:/(?:0x[0-9A-Fa-f]+|<addr>))?[A-Za-z0-9_$.<>-]*)",
-        r"\((?P<location>[^()]*)\)(?: ~?\[[^\]]*\])?$",
-    ))
-});
-
-/// JavaScript (V8) and every canonical frame: `at handler (/app/index.js:12:5)`.
-static AT_WITH_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"^at (?P<function>.+) \((?P<location>[^()]*)\)$")
-});
-
-/// V8 frames without a function (`at /app/index.js:12:5`), and canonical frames without a file,
-/// whose symbol may contain spaces when it is a Rust trait method (`<T as Trait>::method`).
-static AT_BARE: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"^at (?P<target>\S+|<\S.*>::\S+)$"));
-
-/// Firefox and Safari: `handler@https://example.com/app.js:12:5`.
-static AT_SIGN: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"^(?P<function>[^@\s]*)@(?P<location>\S+:\d+(?::\d+)?)$")
-});
-
-/// Go's canonical "created by" frame: `created by main.main (main.go)`.
-static GO_CREATED_BY: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"^created by (?P<function>\S+) \((?P<location>[^()]*)\)$"));
-
-/// Go's location line under a function line: `/app/main.go:12 +0x1d`.
-static GO_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"^(?P<file>\S+\.(?:go|s)):\d+(?: \+0x[0-9A-Fa-f]+)?(?: fp=\S+ sp=\S+ pc=\S+)?$")
-});
-
-/// Julia frame head: `[3] parse(::Type{Int64}, s::String)`, optionally followed on the same line
-/// by ` at /path/file.jl:12` (Julia 1.5 and earlier).
-static JULIA_HEAD: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"^\[\d+\] (?P<function>.+?)(?: at (?P<location>\S+?):\d+)?(?: \[inlined\])?(?: \(repeats \d+ times\))?$")
-});
-
-/// Julia location line (Julia 1.6 and later): `@ Base ./parse.jl:240 [inlined]`.
-static JULIA_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"^@ (?:(?P<module>[A-Za-z_][A-Za-z0-9_.!]*) )?(?P<location>\S+?)(?::\d+)?(?: \[inlined\])?$")
-});
-
-/// Rust backtrace frame: `3: myapp::compute` or, with `RUST_BACKTRACE=full`,
-/// `3:     0x55d5c8f0a1c3 - myapp::compute::h0123456789abcdef`.
-static RUST_FRAME: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"^\d+: +(?:(?P<address>0x[0-9A-Fa-f]+) - )?(?P<symbol>[A-Za-z_<].*)$")
-});
-
-/// Rust location line under a frame: `at ./src/main.rs:4:5`, or a C file for native frames.
-static RUST_LOCATION: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"^at (?P<location>\S+\.[A-Za-z]+)(?::\d+(?::\d+)?)?$"));
-
-/// The hash suffix of a Rust symbol: `::h0123456789abcdef`.
-static RUST_HASH: LazyLock<Regex> = LazyLock::new(|| compile(r"::h[0-9a-f]{16}$"));
+use super::syntax;
 
 /// A frame reduced to what identifies it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +37,9 @@ pub(crate) enum Style {
 impl Frame {
     fn new(style: Style, function: &str, file: Option<String>, vote: Option<Language>) -> Frame {
         // Parentheses would end the canonical `(FILE)` early, so they become brackets.
-        let file = file.filter(|file| !file.is_empty()).map(|file| file.replace('(', "[").replace(')', "]"));
+        let file = file.filter(|file| !file.is_empty()).map(|file| {
+            if file.contains(['(', ')']) { file.replace('(', "[").replace(')', "]") } else { file }
+        });
         let vote = file.as_deref().and_then(language_of_file).or(vote);
         Frame { style, function: mask_identifier(function.trim()), file, vote }
     }
@@ -134,7 +65,7 @@ impl Frame {
         !function.is_empty()
             && !function.ends_with(')')
             && !looks_like_location(function)
-            && AT_BARE.is_match(&format!("at {function}"))
+            && syntax::at_bare(&format!("at {function}")).is_some()
     }
 
     /// Whether the frame belongs to a language runtime whose frames change between versions
@@ -219,23 +150,22 @@ pub(crate) fn parse(line: &str, next: Option<&str>) -> Parsed {
     let frame = |frame| Parsed::Frame { frame, lines: 1 };
     let two_line_frame = |frame| Parsed::Frame { frame, lines: 2 };
 
-    if let Some(found) = PYTHON.captures(line) {
-        let file = canonical_file(&found["file"]);
-        let function = found.name("function").map_or("<module>", |m| m.as_str());
+    if let Some((path, function)) = syntax::python(line) {
+        let file = canonical_file(path);
+        let function = function.unwrap_or("<module>");
         return frame(Frame::new(Style::At, function, Some(file), Some(Language::Python)));
     }
 
     if line.starts_with("at ") {
-        if let Some(found) = JVM.captures(line) {
-            let file = canonical_file(strip_line_numbers(&found["location"]));
-            return frame(Frame::new(Style::Jvm, &found["method"], Some(file), Some(Language::Java)));
+        if let Some((method, location)) = syntax::jvm(line) {
+            let file = canonical_file(strip_line_numbers(location));
+            return frame(Frame::new(Style::Jvm, method, Some(file), Some(Language::Java)));
         }
-        if let Some(found) = AT_WITH_LOCATION.captures(line) {
-            let file = canonical_file(strip_line_numbers(&found["location"]));
-            return frame(Frame::new(Style::At, &found["function"], Some(file), Some(Language::JavaScript)));
+        if let Some((function, location)) = syntax::at_with_location(line) {
+            let file = canonical_file(strip_line_numbers(location));
+            return frame(Frame::new(Style::At, function, Some(file), Some(Language::JavaScript)));
         }
-        if let Some(found) = AT_BARE.captures(line) {
-            let target = &found["target"];
+        if let Some(target) = syntax::at_bare(line) {
             if looks_like_location(target) {
                 let file = canonical_file(strip_line_numbers(target));
                 return frame(Frame::new(Style::At, "<anonymous>", Some(file), Some(Language::JavaScript)));
@@ -245,51 +175,50 @@ pub(crate) fn parse(line: &str, next: Option<&str>) -> Parsed {
         }
     }
 
-    if let Some(found) = GO_CREATED_BY.captures(line) {
-        let file = canonical_file(&found["location"]);
-        return frame(Frame::new(Style::CreatedBy, &found["function"], Some(file), Some(Language::Go)));
+    if let Some((function, location)) = syntax::go_created_by(line) {
+        let file = canonical_file(location);
+        return frame(Frame::new(Style::CreatedBy, function, Some(file), Some(Language::Go)));
     }
 
-    if let Some(found) = JULIA_HEAD.captures(line) {
-        let function = julia_function(&found["function"]);
-        if let Some(location) = found.name("location") {
-            let file = canonical_file(location.as_str());
+    if let Some((head, location)) = syntax::julia_head(line) {
+        let function = julia_function(head);
+        if let Some(location) = location {
+            let file = canonical_file(location);
             return frame(Frame::new(Style::At, &function, Some(file), Some(Language::Julia)));
         }
-        if let Some(below) = next.and_then(|next| JULIA_LOCATION.captures(next)) {
-            let file = canonical_file(&below["location"]);
-            let function = match below.name("module") {
-                Some(module) => format!("{function} @ {}", module.as_str()),
+        if let Some((module, location)) = next.and_then(syntax::julia_location) {
+            let file = canonical_file(location);
+            let function = match module {
+                Some(module) => format!("{function} @ {module}"),
                 None => function,
             };
             return two_line_frame(Frame::new(Style::At, &function, Some(file), Some(Language::Julia)));
         }
     }
 
-    if let Some(found) = RUST_FRAME.captures(line) {
-        let symbol = RUST_HASH.replace(&found["symbol"], "");
-        if let Some(below) = next.and_then(|next| RUST_LOCATION.captures(next)) {
-            let file = canonical_file(&below["location"]);
-            return two_line_frame(Frame::new(Style::At, &symbol, Some(file), Some(Language::Rust)));
+    if let Some((has_address, symbol)) = syntax::rust_frame(line) {
+        let symbol = syntax::strip_rust_hash(symbol);
+        if let Some(location) = next.and_then(syntax::rust_location) {
+            let file = canonical_file(location);
+            return two_line_frame(Frame::new(Style::At, symbol, Some(file), Some(Language::Rust)));
         }
-        let frame = Frame::new(Style::At, &symbol, None, Some(Language::Rust));
-        if found.name("address").is_some() {
+        let frame = Frame::new(Style::At, symbol, None, Some(Language::Rust));
+        if has_address {
             return Parsed::Frame { frame, lines: 1 };
         }
         return Parsed::MaybeRustFrame(frame);
     }
 
-    if let Some(found) = AT_SIGN.captures(line) {
-        let function = found.name("function").map_or("", |m| m.as_str());
+    if let Some((function, location)) = syntax::at_sign(line) {
         let function = if function.is_empty() { "<anonymous>" } else { function };
-        let file = canonical_file(strip_line_numbers(&found["location"]));
+        let file = canonical_file(strip_line_numbers(location));
         return frame(Frame::new(Style::At, function, Some(file), Some(Language::JavaScript)));
     }
 
-    if let Some(below) = next.and_then(|next| GO_LOCATION.captures(next))
+    if let Some(file) = next.and_then(syntax::go_location)
         && let Some((style, function)) = go_function(line)
     {
-        let file = canonical_file(&below["file"]);
+        let file = canonical_file(file);
         return two_line_frame(Frame::new(style, &function, Some(file), Some(Language::Go)));
     }
 

@@ -44,15 +44,24 @@ fn compile(pattern: &str) -> Regex {
 
 /// Masks the variable parts of a message line.
 pub(crate) fn mask_message(line: &str) -> String {
+    // Every rule's match contains a digit, a quote or a path separator; most lines have none.
+    if !line.bytes().any(|b| b.is_ascii_digit() || matches!(b, b'\'' | b'"' | b'/' | b'\\')) {
+        return line.to_owned();
+    }
     mask_with(&MESSAGE, line)
 }
 
 /// Masks the variable parts of a function, class or file name.
 pub(crate) fn mask_identifier(name: &str) -> String {
+    // Every identifier rule's match contains a digit.
+    if !name.bytes().any(|b| b.is_ascii_digit()) {
+        return name.to_owned();
+    }
     mask_with(&IDENTIFIER, name)
 }
 
 fn mask_with(rules: &Regex, text: &str) -> String {
+
     let mut out = String::with_capacity(text.len());
     let mut position = 0;
 

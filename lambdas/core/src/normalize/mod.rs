@@ -48,11 +48,14 @@
 //! ValueError: invalid literal for int() with base <n>: <str>
 //! ```
 
+use std::borrow::Cow;
+
 mod clean;
 mod detect;
 mod frames;
 mod mask;
 mod paths;
+mod syntax;
 
 use serde::{Deserialize, Serialize};
 
@@ -121,7 +124,8 @@ pub struct Normalized {
 /// One line of the trace after parsing, before the language is known.
 enum Item {
     Frame(Frame),
-    MaybeRustFrame(Frame),
+    /// A numbered symbol without a location, and its line, for when the trace is not Rust.
+    MaybeRustFrame(Frame, String),
     Message(String),
 }
 
@@ -132,30 +136,38 @@ pub fn normalize(trace: &str) -> Normalized {
     let items = parse_items(&lines, &mut votes);
     let language = votes.winner();
 
-    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    let mut text = String::with_capacity(trace.len() / 2);
+    let mut last_line_start = None;
     for item in items {
         let line = match item {
             Item::Frame(frame) if frame.is_runtime_noise() => continue,
             Item::Frame(frame) => frame.line(),
-            Item::MaybeRustFrame(frame) if language == Language::Rust => {
+            Item::MaybeRustFrame(frame, _) if language == Language::Rust => {
                 if frame.is_runtime_noise() {
                     continue;
                 }
                 frame.line()
             }
-            Item::MaybeRustFrame(frame) => mask::mask_message(&frame_source_line(&frame)),
+            Item::MaybeRustFrame(_, line) => mask::mask_message(&line),
             Item::Message(line) => line,
         };
-        if out.last() != Some(&line) {
-            out.push(line);
+
+        // Immediate repeats (recursion) are kept once.
+        if last_line_start.is_some_and(|start| text[start..] == line) {
+            continue;
         }
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        last_line_start = Some(text.len());
+        text.push_str(&line);
     }
 
-    Normalized { language, text: out.join("\n") }
+    Normalized { language, text }
 }
 
 /// Parses cleaned lines into frames and masked messages, counting language votes on the way.
-fn parse_items(lines: &[String], votes: &mut detect::Votes) -> Vec<Item> {
+fn parse_items(lines: &[Cow<'_, str>], votes: &mut detect::Votes) -> Vec<Item> {
     let mut items = Vec::with_capacity(lines.len());
     // Indentation of the last raw Python frame: deeper lines under it are source lines.
     let mut python_frame_indent: Option<usize> = None;
@@ -164,6 +176,7 @@ fn parse_items(lines: &[String], votes: &mut detect::Votes) -> Vec<Item> {
     while index < lines.len() {
         let raw = &lines[index];
         let line = collapse_spaces(raw.trim());
+        let line = line.as_ref();
         let indent = raw.len() - raw.trim_start().len();
         let next = lines.get(index + 1).map(|next| next.trim());
         index += 1;
@@ -174,11 +187,11 @@ fn parse_items(lines: &[String], votes: &mut detect::Votes) -> Vec<Item> {
             }
             python_frame_indent = None;
         }
-        if is_noise_line(&line) {
+        if is_noise_line(line) {
             continue;
         }
 
-        match frames::parse(&line, next) {
+        match frames::parse(line, next) {
             Parsed::Frame { frame, lines: used } => {
                 if line.starts_with("File \"") {
                     python_frame_indent = Some(indent);
@@ -189,11 +202,11 @@ fn parse_items(lines: &[String], votes: &mut detect::Votes) -> Vec<Item> {
                 index += used - 1;
                 items.push(Item::Frame(frame));
             }
-            Parsed::MaybeRustFrame(frame) => items.push(Item::MaybeRustFrame(frame)),
+            Parsed::MaybeRustFrame(frame) => items.push(Item::MaybeRustFrame(frame, line.to_owned())),
             Parsed::NotAFrame => {
-                let (header, message) = match rust_panic_header(&line) {
+                let (header, message) = match rust_panic_header(line) {
                     Some((header, message)) => (Some(header), message),
-                    None => (None, Some(line)),
+                    None => (None, Some(line.to_owned())),
                 };
                 let masked = message.map(|message| mask::mask_message(&message));
                 for line in header.into_iter().chain(masked) {
@@ -227,10 +240,6 @@ fn rust_panic_header(line: &str) -> Option<(String, Option<String>)> {
     Some((header, message))
 }
 
-/// The text a numbered symbol line stands for when it turns out not to be a Rust frame.
-fn frame_source_line(frame: &Frame) -> String {
-    frame.function.clone()
-}
 
 /// Lines that carry nothing about the bug and vary between runs or versions.
 fn is_noise_line(line: &str) -> bool {
@@ -254,22 +263,20 @@ fn is_runner_exit_line(line: &str) -> bool {
         .is_some_and(|code| !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Collapses runs of spaces into one.
-fn collapse_spaces(line: &str) -> String {
+/// Collapses runs of spaces into one, borrowing the line when it has none.
+fn collapse_spaces(line: &str) -> Cow<'_, str> {
+    if !line.contains("  ") {
+        return Cow::Borrowed(line);
+    }
     let mut out = String::with_capacity(line.len());
     let mut previous_space = false;
     for c in line.chars() {
-        if c == ' ' {
-            if !previous_space {
-                out.push(c);
-            }
-            previous_space = true;
-        } else {
+        if c != ' ' || !previous_space {
             out.push(c);
-            previous_space = false;
         }
+        previous_space = c == ' ';
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The line that best names the error, for issue titles: the exception type and masked message.

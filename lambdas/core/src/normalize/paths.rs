@@ -12,26 +12,6 @@ use regex::Regex;
 
 use super::mask::mask_identifier;
 
-/// Package roots. The last root found in a path wins, so nested roots resolve to the innermost
-/// package. Named groups capture the package name to keep.
-static PACKAGE_ROOT: LazyLock<Regex> = LazyLock::new(|| {
-    #[allow(clippy::expect_used)]
-    Regex::new(concat!(
-        r"(?:^|/)(?:site-packages|dist-packages|node_modules)/",
-        r"|(?:^|/)lib/python\d+(?:\.\d+)?/",
-        r"|(?:^|/)\.julia/packages/(?P<julia>[^/]+)/[^/]+/",
-        r"|(?:^|/)\.julia/dev/",
-        r"|(?:^|/)julia/stdlib/v[0-9.]+/",
-        r"|(?:^|/)share/julia/(?P<julia_base>base)/",
-        r"|(?:^|/)\.cargo/registry/src/[^/]+/(?P<crate>[^/]+?)-\d+\.\d+\.\d+[^/]*/",
-        r"|(?:^|/)\.cargo/git/checkouts/(?P<git_crate>[^/]+?)-[0-9a-f]+/[0-9a-f]+/",
-        r"|(?:^|/)rustc/[0-9a-f]{7,}/library/",
-        r"|(?:^|/)pkg/mod/(?P<go_module>[^@]+)@[^/]+/",
-        r"|(?:^|/)packages/(?P<julia_depot>[^/]+)/[A-Za-z0-9]{5}/",
-    ))
-    .expect("package root pattern is a valid regex")
-});
-
 /// A URL scheme and host in front of a path, as browsers and bundlers print them.
 static URL_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     #[allow(clippy::expect_used)]
@@ -40,26 +20,25 @@ static URL_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Returns the canonical form of a frame's file path (line and column already removed).
 pub(crate) fn canonical_file(raw: &str) -> String {
-    let mut path = raw.trim().replace('\\', "/");
+    let raw = raw.trim();
+    let mut path = if raw.contains('\\') { raw.replace('\\', "/") } else { raw.to_owned() };
 
     // Query strings and fragments of script URLs carry cache busters.
     if let Some(cut) = path.find(['?', '#']) {
         path.truncate(cut);
     }
     let mut absolute = false;
-    if let Some(prefix) = URL_PREFIX.find(&path) {
+    if path.contains("://")
+        && let Some(prefix) = URL_PREFIX.find(&path)
+    {
         path.replace_range(..prefix.end(), "");
         absolute = true;
     }
 
-    if let Some(root) = last_package_root(&path) {
-        let package = ["julia", "julia_depot", "julia_base", "crate", "git_crate", "go_module"]
-            .iter()
-            .find_map(|name| root.name(name));
-        let end = root.get(0).map_or(0, |m| m.end());
-        let rest = &path[end..];
+    if let Some((rest_start, package)) = last_package_root(&path) {
+        let rest = &path[rest_start..];
         let kept = match package {
-            Some(package) => format!("{}/{rest}", package.as_str()),
+            Some(package) => format!("{package}/{rest}"),
             None => rest.to_owned(),
         };
         return mask_identifier(&kept);
@@ -73,24 +52,139 @@ pub(crate) fn canonical_file(raw: &str) -> String {
     mask_identifier(kept)
 }
 
-/// The last package root in `path`. Roots may share a `/`, as in `lib/python3.11/site-packages/`,
-/// so each search starts on the previous root's final `/`.
-fn last_package_root(path: &str) -> Option<regex::Captures<'_>> {
-    let mut last = None;
-    let mut position = 0;
-    while let Some(root) = PACKAGE_ROOT.captures_at(path, position) {
-        let end = root.get(0).map_or(path.len(), |m| m.end());
-        position = end.saturating_sub(1).max(position + 1);
-        // `packages/<name>/<slug>/` is a Julia depot only for Julia files; elsewhere
-        // (JavaScript monorepos, for one) it is an ordinary folder.
-        if root.name("julia_depot").is_none() || path.ends_with(".jl") {
-            last = Some(root);
-        }
-        if position >= path.len() {
-            break;
+/// Finds the package root that starts last in `path` and returns where the path after it starts
+/// and the package name to keep, if the root names one. Roots, in order of preference when two
+/// start at the same folder:
+///
+/// - `site-packages/`, `dist-packages/`, `node_modules/`;
+/// - `lib/python3.11/` (Python's standard library);
+/// - `.julia/packages/<Pkg>/<slug>/` (keeps `Pkg`) and `.julia/dev/`;
+/// - `julia/stdlib/v1.10/` and `share/julia/base/` (keeps `base`);
+/// - `.cargo/registry/src/<index>/<crate>-<version>/` and
+///   `.cargo/git/checkouts/<crate>-<hash>/<rev>/` (keep the crate);
+/// - `rustc/<commit>/library/` (Rust's standard library);
+/// - `pkg/mod/<module>@<version>/` (the Go module cache; keeps the module);
+/// - `packages/<Pkg>/<slug>/` for `.jl` files (a Julia depot other than `~/.julia`; keeps `Pkg`).
+fn last_package_root(path: &str) -> Option<(usize, Option<String>)> {
+    // Every root contains one of these words; most paths have none.
+    const ROOT_WORDS: &[&str] = &["packages", "node_modules", "lib/python", "julia/", ".cargo/", "rustc/", "pkg/mod/"];
+    if !ROOT_WORDS.iter().any(|word| path.contains(word)) {
+        return None;
+    }
+
+    let mut segments: Vec<(usize, &str)> = Vec::new();
+    let mut start = 0;
+    for segment in path.split('/') {
+        segments.push((start, segment));
+        start += segment.len() + 1;
+    }
+
+    // A root ends with `/`, so at least one segment follows it.
+    for first in (0..segments.len().saturating_sub(1)).rev() {
+        if let Some((last, package)) = root_at(path, &segments, first)
+            && last + 1 < segments.len()
+        {
+            return Some((segments[last + 1].0, package));
         }
     }
-    last
+    None
+}
+
+/// The package root that starts at segment `first`, as its last segment and package name.
+fn root_at(path: &str, segments: &[(usize, &str)], first: usize) -> Option<(usize, Option<String>)> {
+    let segment = |offset: usize| segments.get(first + offset).map(|(_, text)| *text);
+    let named = |last: usize, name: &str| Some((first + last, Some(name.to_owned())));
+
+    match segment(0)? {
+        "site-packages" | "dist-packages" | "node_modules" => Some((first, None)),
+        "lib" if segment(1).is_some_and(is_python_folder) => Some((first + 1, None)),
+        ".julia" => match (segment(1)?, segment(2), segment(3)) {
+            ("packages", Some(package), Some(slug)) if !package.is_empty() && !slug.is_empty() => {
+                named(3, package)
+            }
+            ("dev", _, _) => Some((first + 1, None)),
+            _ => None,
+        },
+        "julia" if segment(1)? == "stdlib" && segment(2).is_some_and(is_julia_version) => {
+            Some((first + 2, None))
+        }
+        "share" if segment(1)? == "julia" && segment(2)? == "base" => named(2, "base"),
+        ".cargo" => match (segment(1)?, segment(2)?, segment(3)?, segment(4)?) {
+            ("registry", "src", index, folder) if !index.is_empty() => named(4, crate_of_registry_folder(folder)?),
+            ("git", "checkouts", folder, revision) if is_lower_hex(revision) => {
+                named(4, crate_of_checkout_folder(folder)?)
+            }
+            _ => None,
+        },
+        "rustc" if segment(1).is_some_and(|commit| commit.len() >= 7 && is_lower_hex(commit))
+            && segment(2)? == "library" =>
+        {
+            Some((first + 2, None))
+        }
+        "pkg" if segment(1)? == "mod" => go_module_root(path, segments, first + 2),
+        "packages" if path.ends_with(".jl") => match (segment(1)?, segment(2)?) {
+            (package, slug) if !package.is_empty() && slug.len() == 5 && slug.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+                named(2, package)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `python3` or `python3.11`.
+fn is_python_folder(name: &str) -> bool {
+    let Some(version) = name.strip_prefix("python") else { return false };
+    let (major, minor) = version.split_once('.').unwrap_or((version, "1"));
+    is_digits(major) && is_digits(minor)
+}
+
+/// `v1.10`.
+fn is_julia_version(name: &str) -> bool {
+    name.strip_prefix('v')
+        .is_some_and(|version| !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+}
+
+/// `serde_json-1.0.108` gives `serde_json`: the name before the first `-X.Y.Z`.
+fn crate_of_registry_folder(folder: &str) -> Option<&str> {
+    folder.match_indices('-').map(|(index, _)| index).find_map(|index| {
+        let name = &folder[..index];
+        let mut parts = folder[index + 1..].splitn(3, '.');
+        let (major, minor, patch) = (parts.next()?, parts.next()?, parts.next()?);
+        let patch_digits = patch.bytes().take_while(u8::is_ascii_digit).count();
+        let is_version = is_digits(major) && is_digits(minor) && patch_digits > 0;
+        (!name.is_empty() && is_version).then_some(name)
+    })
+}
+
+/// `tokio-4a5b6c7d8e9f0a1b` gives `tokio`: the name before the first `-` followed only by hex.
+fn crate_of_checkout_folder(folder: &str) -> Option<&str> {
+    folder.match_indices('-').map(|(index, _)| index).find_map(|index| {
+        let name = &folder[..index];
+        (!name.is_empty() && is_lower_hex(&folder[index + 1..])).then_some(name)
+    })
+}
+
+/// The Go module cache root `pkg/mod/<module>@<version>/`, whose module path spans segments
+/// from `module_start` to the first segment with `@`.
+fn go_module_root(path: &str, segments: &[(usize, &str)], module_start: usize) -> Option<(usize, Option<String>)> {
+    let (start, _) = *segments.get(module_start)?;
+    for (index, (offset, segment)) in segments.iter().enumerate().skip(module_start) {
+        if let Some(at) = segment.find('@') {
+            let module = &path[start..offset + at];
+            let version = &segment[at + 1..];
+            return (!module.is_empty() && !version.is_empty()).then(|| (index, Some(module.to_owned())));
+        }
+    }
+    None
+}
+
+fn is_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_lower_hex(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn is_absolute(path: &str) -> bool {
