@@ -426,3 +426,38 @@ async fn set_attributes(engines: &Engines, table: &Table, fingerprint: &str, val
     }
     request.update_expression(format!("SET {}", assignments.join(", "))).send().await.expect("UpdateItem succeeds");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn repository_and_version_sets_stay_bounded() {
+    let engines = Engines::from_env().await;
+    let (app, _) = app(&engines).await;
+    let first = handle(&app, post_json(&report("bounded_sets", "octo/repo-0"))).await;
+    let fingerprint = body_json(&first)["fingerprint"].as_str().expect("fingerprint").to_owned();
+
+    // 59 more repositories, all on the first report's version: 10 of them no longer fit.
+    let repositories = join_all((1..60).map(|index| {
+        let body = report("bounded_sets", &format!("octo/repo-{index}"));
+        let app = &app;
+        async move { handle(app, post_json(&body)).await }
+    }))
+    .await;
+    assert!(repositories.iter().all(|response| response.status() == StatusCode::ACCEPTED));
+
+    // 60 new versions from a repository already in the set: 11 versions no longer fit, but
+    // their reports are not counted as coming from unlisted repositories.
+    let versions = join_all((0..60).map(|index| {
+        let mut body = report("bounded_sets", "octo/repo-0");
+        body["version"] = json!(format!("2.0.{index}"));
+        let app = &app;
+        async move { handle(app, post_json(&body)).await }
+    }))
+    .await;
+    assert!(versions.iter().all(|response| response.status() == StatusCode::ACCEPTED));
+
+    let stored = item(&engines, &app.table, &fingerprint).await;
+    assert_eq!(stored.occurrences, 120);
+    assert_eq!(stored.repos.len(), attr::MAX_REPOS);
+    assert!(stored.repos.contains("octo/repo-0"));
+    assert_eq!(stored.repos_overflow, 10);
+    assert_eq!(stored.versions.len(), attr::MAX_VERSIONS);
+}

@@ -128,56 +128,24 @@ impl Table {
 
     /// Counts one more occurrence and returns the item as it is after the update.
     ///
-    /// The repository and version join their sets while the sets have room. A report whose
-    /// repository or version no longer fits costs a second write that counts it in
-    /// `repos_overflow`. Returns [`StoreError::NotFound`] when the item does not exist (for
-    /// example after its TTL expired), so the caller claims it anew.
+    /// The repository and version join their sets while the sets have room. When the version set
+    /// is full, a second write counts the report with its repository only; when the repository
+    /// set is full too, a third counts it in `repos_overflow`. Returns [`StoreError::NotFound`]
+    /// when the item does not exist (for example after its TTL expired), so the caller claims it
+    /// anew.
     pub async fn count_occurrence(&self, occurrence: &Occurrence<'_>) -> Result<Item, StoreError> {
         let fingerprint = occurrence.fingerprint;
-        let mut add = vec!["#occurrences :one", "#repos :repo"];
-        let mut condition = vec![
-            "attribute_exists(#fingerprint)",
-            "(contains(#repos, :repo_name) OR size(#repos) < :max_repos)",
-        ];
-        let mut request = self
-            .counting_update(occurrence)
-            .expression_attribute_names("#repos", attr::REPOS)
-            .expression_attribute_values(":repo", AttributeValue::Ss(vec![occurrence.repo.to_owned()]))
-            .expression_attribute_values(":repo_name", s(occurrence.repo))
-            .expression_attribute_values(":max_repos", n(attr::MAX_REPOS));
-        if let Some(version) = occurrence.version {
-            add.push("#versions :version");
-            condition.push(
-                "(attribute_not_exists(#versions) OR contains(#versions, :version_name) \
-                 OR size(#versions) < :max_versions)",
-            );
-            request = request
-                .expression_attribute_names("#versions", attr::VERSIONS)
-                .expression_attribute_values(":version", AttributeValue::Ss(vec![version.to_owned()]))
-                .expression_attribute_values(":version_name", s(version))
-                .expression_attribute_values(":max_versions", n(attr::MAX_VERSIONS));
-        }
-        let request = request
-            .update_expression(format!(
-                "ADD {} SET #last_seen = :now, #expires_at = :expires_at",
-                add.join(", ")
-            ))
-            .condition_expression(condition.join(" AND "));
 
-        self.count_write();
-        match request.send().await {
-            Ok(output) => return decode_updated(fingerprint, output.attributes),
-            Err(error)
-                if !error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                return Err(StoreError::dynamodb("UpdateItem", fingerprint, error));
+        if occurrence.version.is_some() {
+            if let Some(item) = self.count_with_sets(occurrence, occurrence.version).await? {
+                return Ok(item);
             }
-            Err(_) => {}
+        }
+        if let Some(item) = self.count_with_sets(occurrence, None).await? {
+            return Ok(item);
         }
 
-        // The item is missing or a set is full: count the report without growing the sets.
+        // The repository set is full and does not hold this repository, or the item is gone.
         self.count_write();
         let result = self
             .counting_update(occurrence)
@@ -202,7 +170,56 @@ impl Table {
         }
     }
 
-    /// The parts shared by both counting updates.
+    /// Counts the occurrence and adds its repository, and `version` when given, to their sets.
+    /// Returns `None` without writing anything when a set is full and lacks the value, or when
+    /// the item does not exist.
+    async fn count_with_sets(&self, occurrence: &Occurrence<'_>, version: Option<&str>) -> Result<Option<Item>, StoreError> {
+        let fingerprint = occurrence.fingerprint;
+        let mut add = vec!["#occurrences :one", "#repos :repo"];
+        let mut condition = vec![
+            "attribute_exists(#fingerprint)",
+            "(contains(#repos, :repo_name) OR size(#repos) < :max_repos)",
+        ];
+        let mut request = self
+            .counting_update(occurrence)
+            .expression_attribute_names("#repos", attr::REPOS)
+            .expression_attribute_values(":repo", AttributeValue::Ss(vec![occurrence.repo.to_owned()]))
+            .expression_attribute_values(":repo_name", s(occurrence.repo))
+            .expression_attribute_values(":max_repos", n(attr::MAX_REPOS));
+        if let Some(version) = version {
+            add.push("#versions :version");
+            condition.push(
+                "(attribute_not_exists(#versions) OR contains(#versions, :version_name) \
+                 OR size(#versions) < :max_versions)",
+            );
+            request = request
+                .expression_attribute_names("#versions", attr::VERSIONS)
+                .expression_attribute_values(":version", AttributeValue::Ss(vec![version.to_owned()]))
+                .expression_attribute_values(":version_name", s(version))
+                .expression_attribute_values(":max_versions", n(attr::MAX_VERSIONS));
+        }
+        let request = request
+            .update_expression(format!(
+                "ADD {} SET #last_seen = :now, #expires_at = :expires_at",
+                add.join(", ")
+            ))
+            .condition_expression(condition.join(" AND "));
+
+        self.count_write();
+        match request.send().await {
+            Ok(output) => decode_updated(fingerprint, output.attributes).map(Some),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(StoreError::dynamodb("UpdateItem", fingerprint, error)),
+        }
+    }
+
+    /// The parts shared by every counting update.
     fn counting_update(&self, occurrence: &Occurrence<'_>) -> UpdateItemFluentBuilder {
         self.client
             .update_item()
