@@ -23,6 +23,7 @@ use super::github_fake::{GitHubFake, RunningFake};
 use super::invoke_adapter::{self, InvokeAdapter};
 use super::net::{self, ReadyError, loopback_url, wait_ready};
 use super::process::{ManagedProcess, SpawnError};
+use super::report_proxy::{self, ReportProxy};
 use super::test_env;
 use super::tools::{ToolError, Tools};
 
@@ -120,6 +121,39 @@ impl SyncWindows {
     };
 }
 
+/// Where the functions open issues.
+#[derive(Clone, PartialEq, Eq)]
+pub enum GitHubTarget {
+    /// The in-process GitHub fake, in the repository [`FAKE_ISSUES_REPO`].
+    Fake,
+    /// A real GitHub repository.
+    Real {
+        /// `owner/name` of the repository that receives the issues.
+        repository: String,
+        /// Token with permission to write issues there; never logged.
+        token: String,
+        /// REST API base URL, or `None` for the functions' default (api.github.com).
+        api_url: Option<String>,
+    },
+}
+
+impl std::fmt::Debug for GitHubTarget {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Fake => formatter.write_str("Fake"),
+            Self::Real {
+                repository,
+                api_url,
+                ..
+            } => formatter
+                .debug_struct("Real")
+                .field("repository", repository)
+                .field("api_url", api_url)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
 /// Settings of the local stack.
 #[derive(Debug, Clone)]
 pub struct StackOptions {
@@ -142,6 +176,10 @@ pub struct StackOptions {
     pub function_concurrency: u32,
     /// Rebuild and restart functions when their source changes (interactive use).
     pub reload: bool,
+    /// Where the functions open issues.
+    pub github: GitHubTarget,
+    /// Port for `POST /report`, used when free; otherwise, or when `None`, any free port.
+    pub report_port: Option<u16>,
 }
 
 impl StackOptions {
@@ -164,6 +202,8 @@ impl StackOptions {
             sync: SyncWindows::TESTS,
             function_concurrency: 4,
             reload: false,
+            github: GitHubTarget::Fake,
+            report_port: None,
         }
     }
 }
@@ -185,6 +225,7 @@ pub struct LocalStack {
     /// Folder of the engines' log files.
     pub log_dir: PathBuf,
     github: RunningFake,
+    report: ReportProxy,
     // Fields drop in declaration order: moto first (it calls the adapter), then the adapter,
     // the watch server and dynalite.
     moto: ManagedProcess,
@@ -243,6 +284,7 @@ impl LocalStack {
             state_machine_arn: state_machine_arn.clone(),
         };
         let watch = start_watch(&tools, options, watch_port, &endpoints).await?;
+        let report = start_report_proxy(options.report_port, &watch_url).await?;
 
         let stack = Self {
             dynamodb_url,
@@ -253,6 +295,7 @@ impl LocalStack {
             state_machine_arn,
             log_dir: options.log_dir.clone(),
             github,
+            report,
             moto,
             adapter,
             watch,
@@ -263,10 +306,16 @@ impl LocalStack {
             moto = %stack.moto_url,
             invoke = %stack.invoke_url,
             github = %stack.github.url,
+            report = %stack.report.report_url(),
             logs = %stack.log_dir.display(),
             "local stack ready"
         );
         Ok(stack)
+    }
+
+    /// Returns the URL of `POST /report`, which forwards to the ingest function.
+    pub fn report_url(&self) -> String {
+        self.report.report_url()
     }
 
     /// The GitHub fake's base URL.
@@ -289,6 +338,7 @@ impl LocalStack {
             (test_env::STATE_MACHINE_ARN, self.state_machine_arn.clone()),
             (test_env::INVOKE_URL, self.invoke_url.clone()),
             (test_env::WATCH_URL, self.watch_url.clone()),
+            (test_env::REPORT_URL, self.report.report_url()),
         ]
     }
 
@@ -413,9 +463,6 @@ fn function_env(options: &StackOptions, endpoints: &FunctionEndpoints) -> Vec<(S
     let sync = options.sync;
     let mut vars = vec![
         (env::TABLE_NAME, options.table.clone()),
-        (env::ISSUES_REPO, FAKE_ISSUES_REPO.to_owned()),
-        (env::GITHUB_API_URL, endpoints.github.clone()),
-        (env::GITHUB_TOKEN, FAKE_GITHUB_TOKEN.to_owned()),
         (env::STATE_MACHINE_ARN, endpoints.state_machine_arn.clone()),
         // Local reports are unsigned, as in a stack synthesized with `--auth-mode none`.
         (env::AUTH_MODE, "none".to_owned()),
@@ -429,6 +476,24 @@ fn function_env(options: &StackOptions, endpoints: &FunctionEndpoints) -> Vec<(S
         ),
         (env::SYNC_QUIET_SECONDS, sync.quiet_seconds.to_string()),
     ];
+    match &options.github {
+        GitHubTarget::Fake => {
+            vars.push((env::ISSUES_REPO, FAKE_ISSUES_REPO.to_owned()));
+            vars.push((env::GITHUB_API_URL, endpoints.github.clone()));
+            vars.push((env::GITHUB_TOKEN, FAKE_GITHUB_TOKEN.to_owned()));
+        }
+        GitHubTarget::Real {
+            repository,
+            token,
+            api_url,
+        } => {
+            vars.push((env::ISSUES_REPO, repository.clone()));
+            vars.push((env::GITHUB_TOKEN, token.clone()));
+            if let Some(api_url) = api_url {
+                vars.push((env::GITHUB_API_URL, api_url.clone()));
+            }
+        }
+    }
     vars.extend(aws_env(&endpoints.dynamodb));
     vars.push(("AWS_ENDPOINT_URL_SFN", endpoints.sfn.clone()));
     vars.into_iter()
@@ -489,6 +554,34 @@ async fn start_moto(
     // NOTE: moto 5.2.5 leaves the stepfunctions setting out of GET /moto-api/config, so it
     // cannot be checked here. The emulator chain tests fail if executions do not run.
     Ok((process, url))
+}
+
+/// Serves `POST /report` on `preferred` when that port is free, else on any free port.
+async fn start_report_proxy(
+    preferred: Option<u16>,
+    watch_url: &str,
+) -> Result<ReportProxy, StackError> {
+    let listen_error = |source| StackError::Listen {
+        server: "report server",
+        source,
+    };
+    let listener = match preferred {
+        Some(port) => {
+            match tokio::net::TcpListener::bind(SocketAddr::from((net::LOOPBACK, port))).await {
+                Ok(listener) => listener,
+                Err(error) => {
+                    tracing::info!(port, %error, "the preferred report port is taken, using a free one");
+                    tokio::net::TcpListener::bind(SocketAddr::from((net::LOOPBACK, 0)))
+                        .await
+                        .map_err(listen_error)?
+                }
+            }
+        }
+        None => tokio::net::TcpListener::bind(SocketAddr::from((net::LOOPBACK, 0)))
+            .await
+            .map_err(listen_error)?,
+    };
+    report_proxy::serve(listener, watch_url).map_err(listen_error)
 }
 
 /// Creates the state machine `name` in moto from the bundled definition, with the plain function

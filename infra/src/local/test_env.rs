@@ -23,6 +23,9 @@ pub const INVOKE_URL: &str = "TALLY_TEST_INVOKE_URL";
 /// The watch server's base URL, for function URLs (`/lambda-url/NAME/...`).
 pub const WATCH_URL: &str = "TALLY_TEST_WATCH_URL";
 
+/// URL of `POST /report`, forwarded to the ingest function under watch.
+pub const REPORT_URL: &str = "TALLY_TEST_REPORT_URL";
+
 /// Every variable above.
 pub const ALL: &[&str] = &[
     DYNAMODB_URL,
@@ -31,4 +34,5 @@ pub const ALL: &[&str] = &[
     TABLE,
     INVOKE_URL,
     WATCH_URL,
+    REPORT_URL,
 ];
