@@ -84,6 +84,22 @@ fn secret() -> impl Strategy<Value = (String, String)> {
     ]
 }
 
+/// Inputs that once normalized to a text that normalized differently again.
+#[test]
+fn normalize_is_idempotent_on_found_cases() {
+    let cases = [
+        // Masking joined the words of a message into one word that reads as a frame location.
+        "at /a://b/c'x y'",
+        "thread 'a' panicked at src/a.rs:0:1:\n0: /",
+        "thread 'a' panicked at src/a.rs:0:1:\n0: A/",
+        "... 'x y' more",
+    ];
+    for case in cases {
+        let once = normalize(case);
+        assert_eq!(normalize(&once.text).text, once.text, "input: {case:?}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 

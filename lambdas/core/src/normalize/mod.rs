@@ -208,15 +208,45 @@ fn parse_items(lines: &[Cow<'_, str>], votes: &mut detect::Votes) -> Vec<Item> {
                     Some((header, message)) => (Some(header), message),
                     None => (None, Some(line.to_owned())),
                 };
-                let masked = message.map(|message| mask::mask_message(&message));
-                for line in header.into_iter().chain(masked) {
-                    votes.message(&line);
-                    items.push(Item::Message(line));
+                if let Some(header) = header {
+                    votes.message(&header);
+                    items.push(Item::Message(header));
+                }
+                if let Some(message) = message {
+                    push_masked_message(&mut items, votes, &message);
                 }
             }
         }
     }
     items
+}
+
+/// Masks a message line and adds it. Masking can turn a message into something that reads as a
+/// frame or as noise (a quoted value with spaces becomes one `<str>` word), so the masked line is
+/// classified again; otherwise normalizing the output would change it.
+fn push_masked_message(items: &mut Vec<Item>, votes: &mut detect::Votes, message: &str) {
+    let masked = mask::mask_message(message);
+    if masked != message {
+        if is_noise_line(&masked) {
+            return;
+        }
+        match frames::parse(&masked, None) {
+            Parsed::Frame { frame, .. } => {
+                if let Some(language) = frame.vote {
+                    votes.frame(language);
+                }
+                items.push(Item::Frame(frame));
+                return;
+            }
+            Parsed::MaybeRustFrame(frame) => {
+                items.push(Item::MaybeRustFrame(frame, masked));
+                return;
+            }
+            Parsed::NotAFrame => {}
+        }
+    }
+    votes.message(&masked);
+    items.push(Item::Message(masked));
 }
 
 /// Rewrites a Rust panic header, old (`panicked at 'msg', src/main.rs:4:5`) or new
