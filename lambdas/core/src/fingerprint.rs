@@ -2,8 +2,9 @@
 //!
 //! A computed fingerprint is blake3 of a version prefix and the normalized trace (see
 //! [`crate::normalize`]). A client-chosen `fingerprint` key is hashed into the same 32-byte space
-//! under a different prefix, so it can never collide with a computed one by construction. Changing
-//! the normalization rules in a way that regroups errors must bump [`TRACE_PREFIX`].
+//! under a different prefix, so a key and a normalized trace with the same text get different
+//! fingerprints. Changing the normalization rules in a way that regroups errors must bump
+//! [`TRACE_PREFIX`].
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,6 +1,6 @@
 //! Line cleanup that runs before anything else: line endings, ANSI colour codes, other control
 //! characters, and log timestamps prefixed to each line (as GitHub Actions logs have).
-//! Indentation is kept, because Python's source lines are told apart from frames by it.
+//! Indentation is kept, because it distinguishes Python's source lines from its frames.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;

@@ -136,7 +136,7 @@ fn looks_like_location(target: &str) -> bool {
 /// What one or two cleaned lines turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Parsed {
-    /// A frame; `lines` says how many input lines it used (2 when a location line followed).
+    /// A frame; `lines` is the number of input lines it used (2 when a location line followed).
     Frame { frame: Frame, lines: usize },
     /// `N: symbol` with no location line: a Rust frame only if the trace is Rust.
     MaybeRustFrame(Frame),

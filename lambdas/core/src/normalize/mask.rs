@@ -1,8 +1,8 @@
-//! Masking of the variable parts of messages and names: numbers, quoted values, paths, URLs,
-//! UUIDs, hex ids, memory addresses and timestamps become `<n>`, `<str>`, `<path>`, `<url>`,
-//! `<uuid>`, `<hex>`, `<addr>` and `<time>`. Masking is idempotent: masking a masked text changes
-//! nothing, because no mask token matches any rule and every rule that depends on the character
-//! before it reads that character from the masked output.
+//! Masking of the variable parts of messages and names. Numbers, values in single or double
+//! quotes, paths, URLs, UUIDs, hex ids, memory addresses and timestamps become `<n>`, `<str>`,
+//! `<path>`, `<url>`, `<uuid>`, `<hex>`, `<addr>` and `<time>`. Backticks quote code, which is kept.
+//! Masking is idempotent: no mask token matches any rule, and every rule that depends on the
+//! character before it reads that character from the masked output.
 
 use std::sync::LazyLock;
 
@@ -10,7 +10,7 @@ use regex::Regex;
 
 /// Rules for message lines, in priority order for matches that start at the same place.
 /// Word boundaries are ASCII, like every character class here, so that one definition of "word
-/// character" holds everywhere.
+/// character" applies everywhere.
 static MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
     compile(concat!(
         r#"(?-u:\b)[A-Za-z][A-Za-z0-9+.-]*://[^\s'"`<>()\[\]{}]+"#,

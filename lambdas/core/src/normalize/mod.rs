@@ -222,8 +222,8 @@ fn parse_items(lines: &[Cow<'_, str>], votes: &mut detect::Votes) -> Vec<Item> {
 }
 
 /// Masks a message line and adds it. Masking can turn a message into something that reads as a
-/// frame or as noise (a quoted value with spaces becomes one `<str>` word), so the masked line is
-/// classified again; otherwise normalizing the output would change it.
+/// frame or as noise, because a quoted value with spaces becomes one `<str>` word. The masked
+/// line is therefore classified again, so that normalizing the output changes nothing.
 fn push_masked_message(items: &mut Vec<Item>, votes: &mut detect::Votes, message: &str) {
     let masked = mask::mask_message(message);
     if masked != message {

@@ -25,7 +25,7 @@ pub(crate) fn canonical_file(raw: &str) -> String {
 
     // Query strings and fragments of script URLs carry cache busters.
     if let Some(cut) = path.find(['?', '#']) {
-        path.truncate(cut);
+        path.truncate(path[..cut].trim_end().len());
     }
     let mut absolute = false;
     if path.contains("://")
