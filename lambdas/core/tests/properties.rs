@@ -93,6 +93,8 @@ fn normalize_is_idempotent_on_found_cases() {
         "thread 'a' panicked at src/a.rs:0:1:\n0: /",
         "thread 'a' panicked at src/a.rs:0:1:\n0: A/",
         "... 'x y' more",
+        // A Julia function cut before its arguments kept a space before the module.
+        "[1] top-level (x)\n@ Signals filters.jk",
         // A path cut at `#` kept the spaces before the `#`.
         "  File \"a/b   #c\", line 1, in f",
     ];

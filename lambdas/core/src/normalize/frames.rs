@@ -5,7 +5,7 @@
 //! `created by FUNCTION (FILE)` for Go, and `at CLASS.METHOD(FILE)` for the JVM. Every parser
 //! accepts the canonical form and returns it unchanged, which makes normalization idempotent.
 
-use super::Language;
+use super::{Language, collapse_spaces};
 use super::mask::mask_identifier;
 use super::paths::canonical_file;
 use super::syntax;
@@ -37,11 +37,14 @@ pub(crate) enum Style {
 impl Frame {
     fn new(style: Style, function: &str, file: Option<String>, vote: Option<Language>) -> Frame {
         // Parentheses would end the canonical `(FILE)` early, so they become brackets.
-        let file = file.filter(|file| !file.is_empty()).map(|file| {
+        // Runs of spaces are collapsed as in the lines they are later read back from.
+        let file = file.map(|file| collapse_spaces(file.trim()).into_owned()).filter(|file| !file.is_empty());
+        let file = file.map(|file| {
             if file.contains(['(', ')']) { file.replace('(', "[").replace(')', "]") } else { file }
         });
         let vote = file.as_deref().and_then(language_of_file).or(vote);
-        Frame { style, function: mask_identifier(function.trim()), file, vote }
+        let function = mask_identifier(&collapse_spaces(function.trim()));
+        Frame { style, function, file, vote }
     }
 
     /// The canonical line.

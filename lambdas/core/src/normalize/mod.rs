@@ -294,7 +294,7 @@ fn is_runner_exit_line(line: &str) -> bool {
 }
 
 /// Collapses runs of spaces into one, borrowing the line when it has none.
-fn collapse_spaces(line: &str) -> Cow<'_, str> {
+pub(crate) fn collapse_spaces(line: &str) -> Cow<'_, str> {
     if !line.contains("  ") {
         return Cow::Borrowed(line);
     }
