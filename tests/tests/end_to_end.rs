@@ -25,7 +25,7 @@ use tally_store::{IssueState, Item, Table};
 use tally_tests::engines::Engines;
 use tally_tests::functions::{functions_table, github_url};
 
-/// Longest wait for every issue to open and show its final count. The functions sync after a
+/// Maximum wait for every issue to open and show its final count. The functions sync after a
 /// 1 s debounce and end their loop after 6 quiet seconds under `scripts/test`.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(240);
 
@@ -78,7 +78,7 @@ fn sample_reports() -> Vec<(String, Vec<u8>)> {
     reports
 }
 
-/// The bug a sample belongs to: its file name without the variant number.
+/// Returns the bug a sample belongs to: its file name without the variant number.
 fn bug_of(file_name: &str) -> &str {
     file_name.rsplit_once('-').map(|(bug, _)| bug).expect("sample names end in -N.json")
 }

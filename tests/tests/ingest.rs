@@ -49,7 +49,7 @@ fn body_json(response: &Response<Body>) -> Value {
     serde_json::from_slice(response.body().as_ref()).expect("response body is JSON")
 }
 
-/// An app on a fresh table and a fresh state machine.
+/// Builds an app on a fresh table and a fresh state machine.
 async fn app(engines: &Engines) -> (App<StepFunctions>, String) {
     // The handler's logs show up in the output of a failing test.
     let _ = tracing_subscriber::fmt().with_test_writer().try_init();
@@ -331,8 +331,8 @@ async fn warm_duplicates_cost_one_write() {
     }
     let duplicates_writes = app.table.writes_sent() - after_first;
 
-    // The winner writes the claim and the execution ARN; a warm container knows the fingerprint,
-    // so each duplicate is a single UpdateItem.
+    // The winner writes the claim and the execution ARN; a warm container has the fingerprint
+    // cached, so each duplicate is a single UpdateItem.
     assert_eq!(after_first, 2);
     assert_eq!(duplicates_writes, 50);
 

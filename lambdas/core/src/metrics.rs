@@ -24,7 +24,7 @@ pub const GITHUB_ERRORS: &str = "GitHubErrors";
 /// Every metric tally publishes in [`NAMESPACE`].
 pub const ALL: [&str; 4] = [REPORTS_RECEIVED, DUPLICATE_REPORTS, ISSUES_OPENED, GITHUB_ERRORS];
 
-/// One EMF log line that records `counts` (metric name, value) as `Count` metrics without
+/// Builds one EMF log line that records `counts` (metric name, value) as `Count` metrics without
 /// dimensions, at `timestamp_ms`.
 pub fn emf_line(timestamp_ms: i64, counts: &[(&str, u64)]) -> String {
     let definitions: Vec<Value> = counts.iter().map(|(name, _)| json!({"Name": name, "Unit": "Count"})).collect();

@@ -138,7 +138,7 @@ pub fn prepare(auth: &Auth, request: &Request) -> Result<Prepared, IngestError> 
     })
 }
 
-/// The API Gateway request id, else the Lambda request id, else `local` for direct calls.
+/// Returns the API Gateway request id, else the Lambda request id, else `local` for direct calls.
 fn request_id(request: &Request) -> String {
     use lambda_http::request::RequestContext;
 

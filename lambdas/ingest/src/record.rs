@@ -34,7 +34,7 @@ pub struct Incoming<'a> {
     pub now_ms: i64,
 }
 
-/// What happened to a recorded report.
+/// The outcome of recording one report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
     /// Whether this report created the item.

@@ -30,7 +30,7 @@ pub struct NewItem<'a> {
     pub now_ms: i64,
 }
 
-/// What a report that is not the first one records.
+/// A report of a fingerprint that already has an item.
 #[derive(Debug, Clone, Copy)]
 pub struct Occurrence<'a> {
     /// Lowercase hex fingerprint.
@@ -129,8 +129,8 @@ impl Table {
     /// Counts one more occurrence and returns the item as it is after the update.
     ///
     /// The repository and version join their sets while the sets have room. When the version set
-    /// is full, a second write counts the report with its repository only; when the repository
-    /// set is full too, a third counts it in `repos_overflow`. Returns [`StoreError::NotFound`]
+    /// is full, a second write counts the report with its repository only. When the repository
+    /// set is full too, a third write counts it in `repos_overflow`. Returns [`StoreError::NotFound`]
     /// when the item does not exist (for example after its TTL expired), so the caller claims it
     /// anew.
     pub async fn count_occurrence(&self, occurrence: &Occurrence<'_>) -> Result<Item, StoreError> {
@@ -219,7 +219,7 @@ impl Table {
         }
     }
 
-    /// The parts shared by every counting update.
+    /// Builds the parts shared by every counting update.
     fn counting_update(&self, occurrence: &Occurrence<'_>) -> UpdateItemFluentBuilder {
         self.client
             .update_item()
