@@ -79,7 +79,6 @@ pub struct DeployArgs {
 /// The checked deployment inputs that do not depend on AWS.
 #[derive(Debug)]
 struct Plan {
-    github_auth: GitHubAuth,
     /// Template parameters other than the artifact bucket and code keys.
     parameters: Vec<(String, String)>,
     template: String,
@@ -136,7 +135,7 @@ fn plan(args: &DeployArgs) -> anyhow::Result<Plan> {
     }
 
     let template = args.template.synthesize(github_auth)?;
-    Ok(Plan { github_auth, parameters, template })
+    Ok(Plan { parameters, template })
 }
 
 /// Fails with a message naming `flag` when `value` does not match `pattern`.
@@ -148,8 +147,8 @@ fn check_pattern(flag: &str, value: &str, pattern: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Returns the directory that contains the zips: `--artifacts-dir`, or `lambda` in the workspace's target
-/// directory.
+/// Returns the directory that contains the zips: `--artifacts-dir`, or `lambda` in the
+/// workspace's target directory.
 fn artifacts_dir(args: &DeployArgs) -> anyhow::Result<PathBuf> {
     if let Some(dir) = &args.artifacts_dir {
         return Ok(dir.clone());
@@ -208,10 +207,6 @@ async fn deploy(args: &DeployArgs, plan: &Plan, artifacts_dir: &Path) -> anyhow:
         parameters.push((artifact.function.code_key_parameter.to_owned(), artifact.key.clone()));
     }
     let template = template_source(&aws, &bucket, &args.stack, &plan.template).await?;
-    eprintln!(
-        "GitHub authentication: {}",
-        if plan.github_auth == GitHubAuth::Token { "token" } else { "GitHub App" }
-    );
 
     apply_change_set(args, &aws, &template, &parameters).await
 }

@@ -18,39 +18,39 @@ pub struct TemplateArgs {
     pub auth_mode: ReportAuth,
 
     /// Steady requests per second allowed on POST /report.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, value_name = "PER_SECOND")]
     pub throttle_rate: f64,
 
     /// Requests allowed in a burst above the steady rate.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_name = "REQUESTS")]
     pub throttle_burst: u32,
 
     /// Memory of the ingest function, in MB.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_name = "MB")]
     pub ingest_memory: u32,
 
     /// Timeout of the ingest function, in seconds (at most 30, API Gateway's limit).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub ingest_timeout: u32,
 
     /// Memory of the open-issue function, in MB.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_name = "MB")]
     pub open_issue_memory: u32,
 
     /// Timeout of the open-issue function, in seconds.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub open_issue_timeout: u32,
 
     /// Memory of the sync-occurrences function, in MB.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_name = "MB")]
     pub sync_occurrences_memory: u32,
 
     /// Timeout of the sync-occurrences function, in seconds.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub sync_occurrences_timeout: u32,
 
     /// Days the log groups keep events (a CloudWatch Logs retention value such as 7, 30, 365).
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
     pub log_retention_days: u32,
 
     /// Handling of an error whose issue was completed and that is reported again; the
@@ -60,19 +60,19 @@ pub struct TemplateArgs {
 
     /// Seconds after which an unstarted claim may be taken over; the functions' default when
     /// unset.
-    #[arg(long)]
+    #[arg(long, value_name = "SECONDS")]
     pub claim_lease_seconds: Option<u32>,
 
     /// Seconds between opening an issue and its first count update; the default when unset.
-    #[arg(long)]
+    #[arg(long, value_name = "SECONDS")]
     pub sync_debounce_seconds: Option<u32>,
 
     /// Maximum wait between count updates, in seconds; the default when unset.
-    #[arg(long)]
+    #[arg(long, value_name = "SECONDS")]
     pub sync_max_wait_seconds: Option<u32>,
 
     /// Seconds without a new report after which the sync loop ends; the default when unset.
-    #[arg(long)]
+    #[arg(long, value_name = "SECONDS")]
     pub sync_quiet_seconds: Option<u32>,
 
     /// SNS topic ARN that every alarm notifies; alarms have no actions when unset.
