@@ -134,6 +134,15 @@ impl World {
         (arn, execution)
     }
 
+    /// Waits until the open step recorded the issue, polling within [`EXECUTION_TIMEOUT`].
+    async fn wait_for_issue(&self, fingerprint: &str) {
+        let deadline = tokio::time::Instant::now() + EXECUTION_TIMEOUT;
+        while self.item(fingerprint).await.issue_state != Some(IssueState::Open) {
+            assert!(tokio::time::Instant::now() < deadline, "no issue recorded for {fingerprint} in time");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Resumes the ended sync loop as ingest does after a later report, and runs it to its end.
     async fn resume(&self, fingerprint: &str) -> (String, DescribeExecutionOutput) {
         let item = self.item(fingerprint).await;
@@ -368,8 +377,10 @@ async fn duplicates_update_the_summary_and_announce_milestones() {
     let (fingerprint, report) = report("duplicates", Some("1.0"));
     world.claim(&fingerprint, &report).await;
     let arn = world.start(&ExecutionInput::open(&fingerprint, 0)).await;
+    world.wait_for_issue(&fingerprint).await;
 
-    // Reports keep arriving while the loop runs, from several repositories.
+    // Reports keep arriving while the loop runs, from several repositories. An issue opened
+    // after they arrived would show them in its body and announce nothing.
     for index in 0..11 {
         let repo = format!("acme/service-{}", index % 7);
         world.count(&fingerprint, &repo, Some("1.0")).await;
