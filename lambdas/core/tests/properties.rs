@@ -95,6 +95,9 @@ fn normalize_is_idempotent_on_found_cases() {
         "... 'x y' more",
         // A Julia function cut before its arguments kept a space before the module.
         "[1] top-level (x)\n@ Signals filters.jk",
+        // A hidden class whose name also reads as a module prefix.
+        "at java.util.concurrent.Executoru31/0x0000000800c03000.run(Unknown Source)",
+        "at a.b/0x1f.run(X.java:1)",
         // A path cut at `#` kept the spaces before the `#`.
         "  File \"a/b   #c\", line 1, in f",
     ];

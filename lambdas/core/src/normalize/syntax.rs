@@ -43,11 +43,14 @@ pub(crate) fn jvm(line: &str) -> Option<(&str, &str)> {
         Some((loader, method)) if is_module_name(loader) => method,
         _ => head,
     };
-    // A module prefix is taken when what follows it is still a method, as a regex with an
-    // optional prefix group would.
+    // A module prefix is taken when what follows it is still a method. `Class/0x...` is a
+    // hidden class rather than a module, and is kept whole, so that the canonical line (with
+    // `<addr>` for the address) is read back the same way.
     if let Some((module, method)) = head.split_once('/')
         && is_module(module)
         && is_jvm_method(method)
+        && !method.starts_with("0x")
+        && !method.starts_with("<addr>")
     {
         return Some((method, location));
     }
