@@ -12,24 +12,11 @@ use super::functions::FUNCTIONS;
 use super::names::ids;
 use super::options::StackOptions;
 
-/// CloudWatch namespace of tally's own metrics.
-pub const METRICS_NAMESPACE: &str = "Tally";
-
-/// Reports accepted by the ingest function.
-pub const REPORTS_RECEIVED: &str = "ReportsReceived";
-
-/// Reports whose fingerprint was already claimed, counted instead of opening an issue.
-pub const DUPLICATE_REPORTS: &str = "DuplicateReports";
-
-/// Issues opened on GitHub.
-pub const ISSUES_OPENED: &str = "IssuesOpened";
-
-/// Failed GitHub API calls.
-pub const GITHUB_ERRORS: &str = "GitHubErrors";
-
-/// Every metric tally publishes in [`METRICS_NAMESPACE`].
-pub const METRIC_NAMES: [&str; 4] =
-    [REPORTS_RECEIVED, DUPLICATE_REPORTS, ISSUES_OPENED, GITHUB_ERRORS];
+// The functions publish these names, so the dashboard and alarms take them from the same place.
+pub use tally_core::metrics::{
+    ALL as METRIC_NAMES, DUPLICATE_REPORTS, GITHUB_ERRORS, ISSUES_OPENED, NAMESPACE as METRICS_NAMESPACE,
+    REPORTS_RECEIVED,
+};
 
 /// Length in seconds of one alarm period and one dashboard data point.
 const PERIOD_SECONDS: u32 = 300;
