@@ -98,6 +98,8 @@ fn normalize_is_idempotent_on_found_cases() {
         // A hidden class whose name also reads as a module prefix.
         "at java.util.concurrent.Executoru31/0x0000000800c03000.run(Unknown Source)",
         "at a.b/0x1f.run(X.java:1)",
+        // The path after a package root started with `../`.
+        "at f (/app/node_modules/../axios/lib/http.js:1:2)",
         // A path cut at `#` kept the spaces before the `#`.
         "  File \"a/b   #c\", line 1, in f",
     ];
@@ -119,6 +121,12 @@ proptest! {
 
     #[test]
     fn normalize_is_idempotent_on_any_text(text in "(?s).{0,400}") {
+        let once = normalize(&text);
+        prop_assert_eq!(normalize(&once.text).text, once.text);
+    }
+
+    #[test]
+    fn normalize_is_idempotent_on_long_lines(text in "[ -~]{900,1400}") {
         let once = normalize(&text);
         prop_assert_eq!(normalize(&once.text).text, once.text);
     }

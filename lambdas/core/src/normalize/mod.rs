@@ -18,7 +18,8 @@
 //!   `Node.js vX` line and GitHub Actions' `Process completed with exit code N.` line;
 //! - frames of language runtimes that change between versions (Rust std and C runtime frames,
 //!   Node.js `node:` internals, Python's frozen import machinery, JVM reflection);
-//! - immediate repeats of the same line (recursion).
+//! - immediate repeats of the same line (recursion);
+//! - everything after the first [`MAX_MESSAGE_LINE_BYTES`] bytes of a message line.
 //!
 //! Kept, because they tell bugs apart: the exception type, the message's words, and each
 //! frame's function (module, class or symbol) and file name. Variable parts of messages are
@@ -225,7 +226,12 @@ fn parse_items(lines: &[Cow<'_, str>], votes: &mut detect::Votes) -> Vec<Item> {
 /// frame or as noise, because a quoted value with spaces becomes one `<str>` word. The masked
 /// line is therefore classified again, so that normalizing the output changes nothing.
 fn push_masked_message(items: &mut Vec<Item>, votes: &mut detect::Votes, message: &str) {
+    // Masking rescans after each skipped quote or path, which can cost time quadratic in the
+    // line's length, so only a message line's first bytes are kept. The masked line is cut
+    // again because masking may lengthen it.
+    let message = cut_at_char_boundary(message, MAX_MESSAGE_LINE_BYTES);
     let masked = mask::mask_message(message);
+    let masked = cut_at_char_boundary(&masked, MAX_MESSAGE_LINE_BYTES).trim_end().to_owned();
     if masked != message {
         if is_noise_line(&masked) {
             return;
@@ -247,6 +253,22 @@ fn push_masked_message(items: &mut Vec<Item>, votes: &mut detect::Votes, message
     }
     votes.message(&masked);
     items.push(Item::Message(masked));
+}
+
+/// The longest message line kept, in bytes. Longer lines are usually dumps of data, whose tail
+/// says little about which bug it is.
+pub const MAX_MESSAGE_LINE_BYTES: usize = 1024;
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
+fn cut_at_char_boundary(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Rewrites a Rust panic header, old (`panicked at 'msg', src/main.rs:4:5`) or new

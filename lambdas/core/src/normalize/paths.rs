@@ -20,6 +20,26 @@ static URL_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Returns the canonical form of a frame's file path (line and column already removed).
 pub(crate) fn canonical_file(raw: &str) -> String {
+    let (mut file, under_root) = canonical_file_once(raw);
+
+    // The path after a package root can itself look anchored (`node_modules/../x.js`), and the
+    // result must not change when it is read back, so the rules run again until nothing
+    // changes. Each round only shortens the path. Other results are already unchanged by a
+    // second round.
+    if under_root {
+        for _ in 0..4 {
+            let (again, _) = canonical_file_once(&file);
+            if again == file {
+                break;
+            }
+            file = again;
+        }
+    }
+    file
+}
+
+/// One round of the rules; also returns whether a package root was found.
+fn canonical_file_once(raw: &str) -> (String, bool) {
     let raw = raw.trim();
     let mut path = if raw.contains('\\') { raw.replace('\\', "/") } else { raw.to_owned() };
 
@@ -41,7 +61,7 @@ pub(crate) fn canonical_file(raw: &str) -> String {
             Some(package) => format!("{package}/{rest}"),
             None => rest.to_owned(),
         };
-        return mask_identifier(&kept);
+        return (mask_identifier(&kept), true);
     }
 
     // Paths that start with `./` or `../` are relative to wherever the program ran, so they
@@ -49,7 +69,7 @@ pub(crate) fn canonical_file(raw: &str) -> String {
     // (`requests/adapters.py`) look like them and must stay unchanged when normalized again.
     let anchored = absolute || is_absolute(&path) || path.starts_with("./") || path.starts_with("../");
     let kept = if anchored { path.rsplit('/').next().unwrap_or_default() } else { path.as_str() };
-    mask_identifier(kept)
+    (mask_identifier(kept), false)
 }
 
 /// Finds the package root that starts last in `path` and returns where the path after it starts
