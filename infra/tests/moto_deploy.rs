@@ -1,8 +1,10 @@
 //! Deploys the synthesized template with `tally deploy` to moto's CloudFormation and checks the
 //! table and state machine moto created, then the no-change, dry-run and destroy paths.
 //!
-//! Set `TALLY_TEST_MOTO_URL` to a running moto server (for example `http://127.0.0.1:5000`);
-//! without it the test prints why and skips. moto (5.1.22 and 5.2.5) creates no
+//! Set `TALLY_TEST_MOTO_CLOUDFORMATION_URL` to a running moto server (for example
+//! `http://127.0.0.1:5000`) that does not execute state machines, as `tally local` starts one;
+//! without it the test prints why and skips. With execution switched on, moto 5.2.5 keeps the
+//! state machines that CloudFormation creates out of reach of `DescribeStateMachine`. moto (5.1.22 and 5.2.5) creates no
 //! AWS::ApiGatewayV2::* or AWS::CloudWatch::Alarm resources. It ignores TTL, point-in-time
 //! recovery, logging and tracing settings, does not apply DefinitionSubstitutions, and returns no
 //! outputs for stacks created through change sets, so the other tests check those on the
@@ -21,7 +23,7 @@ use tally_infra::stack::functions::FUNCTIONS;
 use tally_infra::stack::names::ids;
 
 /// Environment variable with the moto server URL.
-const MOTO_URL_VARIABLE: &str = "TALLY_TEST_MOTO_URL";
+const MOTO_URL_VARIABLE: &str = tally_infra::local::test_env::MOTO_CLOUDFORMATION_URL;
 
 const REGION: &str = "us-east-1";
 const TOKEN_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:tally/github-AbCdEf";

@@ -11,10 +11,8 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
 };
 
-/// Environment variable with dynalite's endpoint.
-pub const DYNAMODB_URL: &str = "TALLY_TEST_DYNAMODB_URL";
-/// Environment variable with moto server's endpoint.
-pub const MOTO_URL: &str = "TALLY_TEST_MOTO_URL";
+/// Environment variables with dynalite's and moto server's endpoints, as `tally local` sets them.
+pub use tally_infra::local::test_env::{DYNAMODB_URL, MOTO_URL};
 
 /// Role ARN that moto accepts for state machines; it checks only the format.
 pub const TEST_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/tally-test";
@@ -35,7 +33,7 @@ pub fn endpoint(name: &str) -> String {
     })
 }
 
-/// A name no other test in this process uses: `prefix`, the process id and a counter.
+/// Returns a name no other test in this process uses: `prefix`, the process id and a counter.
 pub fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     format!("{prefix}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))

@@ -171,9 +171,10 @@ async fn exec(
         signal = signals.recv() => {
             eprintln!("tally local: {signal} received, stopping {program} and the local stack");
             if signal == "SIGTERM" {
-                child.start_kill().with_context(|| format!("stopping {program} failed"))?;
+                terminate_child(&mut child).await
+            } else {
+                child.wait().await
             }
-            child.wait().await
         }
     }
     .with_context(|| format!("waiting for {program} failed"))?;
@@ -190,6 +191,30 @@ async fn exec(
         );
     }
     Ok(exit_code(status))
+}
+
+/// How long the `--exec` command gets to exit after `SIGTERM` before it is killed.
+const EXEC_STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// Passes `SIGTERM` on to the command, then kills it if it has not exited after a grace period.
+async fn terminate_child(
+    child: &mut tokio::process::Child,
+) -> std::io::Result<std::process::ExitStatus> {
+    let pid = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .and_then(rustix::process::Pid::from_raw);
+    if let Some(pid) = pid {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    }
+
+    match tokio::time::timeout(EXEC_STOP_GRACE, child.wait()).await {
+        Ok(status) => status,
+        Err(_) => {
+            child.start_kill()?;
+            child.wait().await
+        }
+    }
 }
 
 /// Prints the endpoints and a ready `curl` line, then waits for Ctrl-C or `SIGTERM`.

@@ -212,8 +212,10 @@ impl StackOptions {
 pub struct LocalStack {
     /// dynalite's URL.
     pub dynamodb_url: String,
-    /// moto server's URL.
+    /// moto server's URL (Step Functions, executing state machines).
     pub moto_url: String,
+    /// URL of the moto server for CloudFormation deployments, which does not execute.
+    pub moto_cloudformation_url: String,
     /// The Invoke API adapter's URL.
     pub invoke_url: String,
     /// The watch server's URL (Invoke API without the Lambda response shape, and function URLs).
@@ -224,11 +226,13 @@ pub struct LocalStack {
     pub state_machine_arn: String,
     /// Folder of the engines' log files.
     pub log_dir: PathBuf,
+    cfn_lint: PathBuf,
     github: RunningFake,
     report: ReportProxy,
     // Fields drop in declaration order: moto first (it calls the adapter), then the adapter,
     // the watch server and dynalite.
     moto: ManagedProcess,
+    moto_cloudformation: ManagedProcess,
     adapter: InvokeAdapter,
     watch: ManagedProcess,
     dynalite: ManagedProcess,
@@ -274,7 +278,14 @@ impl LocalStack {
                 source,
             })?;
 
-        let (moto, moto_url) = start_moto(&tools, options, adapter.addr().port()).await?;
+        let role = MotoRole::Executing {
+            adapter_port: adapter.addr().port(),
+        };
+        let (moto, moto_url) = start_moto(&tools, options, role).await?;
+        // moto 5.2.5 keeps state machines created by CloudFormation in another backend than the
+        // executing one, so template deployments get a moto server of their own.
+        let (moto_cloudformation, moto_cloudformation_url) =
+            start_moto(&tools, options, MotoRole::CloudFormation).await?;
         let state_machine_arn = create_state_machine(&moto_url, &options.state_machine).await?;
 
         let endpoints = FunctionEndpoints {
@@ -289,14 +300,17 @@ impl LocalStack {
         let stack = Self {
             dynamodb_url,
             moto_url,
+            moto_cloudformation_url,
             invoke_url: adapter.url(),
             watch_url,
             table: options.table.clone(),
             state_machine_arn,
             log_dir: options.log_dir.clone(),
+            cfn_lint: tools.cfn_lint(),
             github,
             report,
             moto,
+            moto_cloudformation,
             adapter,
             watch,
             dynalite,
@@ -333,18 +347,23 @@ impl LocalStack {
         vec![
             (test_env::DYNAMODB_URL, self.dynamodb_url.clone()),
             (test_env::MOTO_URL, self.moto_url.clone()),
+            (
+                test_env::MOTO_CLOUDFORMATION_URL,
+                self.moto_cloudformation_url.clone(),
+            ),
             (test_env::GITHUB_URL, self.github.url.clone()),
             (test_env::TABLE, self.table.clone()),
             (test_env::STATE_MACHINE_ARN, self.state_machine_arn.clone()),
             (test_env::INVOKE_URL, self.invoke_url.clone()),
             (test_env::WATCH_URL, self.watch_url.clone()),
             (test_env::REPORT_URL, self.report.report_url()),
+            (test_env::CFN_LINT, self.cfn_lint.display().to_string()),
         ]
     }
 
     /// The engines' log files, for a message after a failure.
     pub fn log_files(&self) -> Vec<PathBuf> {
-        [&self.dynalite, &self.watch, &self.moto]
+        [&self.dynalite, &self.watch, &self.moto, &self.moto_cloudformation]
             .iter()
             .map(|process| process.log().to_owned())
             .collect()
@@ -353,6 +372,7 @@ impl LocalStack {
     /// Stops every engine and waits for the in-process servers to end.
     pub async fn stop(mut self) {
         self.moto.stop();
+        self.moto_cloudformation.stop();
         self.watch.stop();
         self.dynalite.stop();
         let Self {
@@ -515,27 +535,47 @@ fn aws_env(dynamodb_url: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Which moto server to start.
+#[derive(Debug, Clone, Copy)]
+enum MotoRole {
+    /// Executes state machines, calling Lambda tasks through the adapter on this port.
+    Executing { adapter_port: u16 },
+    /// Serves CloudFormation deployments without executing state machines.
+    CloudFormation,
+}
+
 async fn start_moto(
     tools: &Tools,
     options: &StackOptions,
-    adapter_port: u16,
+    role: MotoRole,
 ) -> Result<(ManagedProcess, String), StackError> {
     let port = net::free_port()?;
     let mut command = Command::new(tools.moto_server());
     command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
-    // moto's Step Functions interpreter sends Lambda invocations to localhost:$MOTO_PORT.
-    command.env("MOTO_PORT", adapter_port.to_string());
     command.env("AWS_EC2_METADATA_DISABLED", "true");
+    let (name, settings) = match role {
+        MotoRole::Executing { adapter_port } => {
+            // moto's Step Functions interpreter sends Lambda invocations to localhost:$MOTO_PORT.
+            command.env("MOTO_PORT", adapter_port.to_string());
+            (
+                "moto",
+                serde_json::json!({ "stepfunctions": { "execute_state_machine": true } }),
+            )
+        }
+        MotoRole::CloudFormation => ("moto-cloudformation", serde_json::json!({})),
+    };
 
-    let mut process = ManagedProcess::spawn("moto", command, &options.log_dir.join("moto.log"))?;
+    let log = options.log_dir.join(format!("{name}.log"));
+    let mut process = ManagedProcess::spawn(name, command, &log)?;
     let url = loopback_url(port);
     let client = reqwest::Client::new();
 
+    // Posting the settings doubles as the readiness check.
     let config_url = format!("{url}/moto-api/config");
     wait_ready(&mut process, START_TIMEOUT, || {
         let request = client
             .post(&config_url)
-            .json(&serde_json::json!({ "stepfunctions": { "execute_state_machine": true } }))
+            .json(&settings)
             .timeout(Duration::from_secs(5));
         async move {
             let response = request.send().await.map_err(|error| error.to_string())?;

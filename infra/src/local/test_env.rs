@@ -7,6 +7,11 @@ pub const DYNAMODB_URL: &str = "TALLY_TEST_DYNAMODB_URL";
 /// moto server's endpoint (Step Functions, CloudFormation).
 pub const MOTO_URL: &str = "TALLY_TEST_MOTO_URL";
 
+/// A second moto server for CloudFormation deployments (`tally deploy` tests). It does not execute
+/// state machines, because moto 5.2.5 keeps those that CloudFormation creates in another backend
+/// than the executing one, where `DescribeStateMachine` does not find them.
+pub const MOTO_CLOUDFORMATION_URL: &str = "TALLY_TEST_MOTO_CLOUDFORMATION_URL";
+
 /// The GitHub fake's base URL; its control routes are under `/_fake/`.
 pub const GITHUB_URL: &str = "TALLY_TEST_GITHUB_URL";
 
@@ -26,13 +31,18 @@ pub const WATCH_URL: &str = "TALLY_TEST_WATCH_URL";
 /// URL of `POST /report`, forwarded to the ingest function under watch.
 pub const REPORT_URL: &str = "TALLY_TEST_REPORT_URL";
 
+/// Path of the pinned cfn-lint executable in `.tools`, for the template lint test.
+pub const CFN_LINT: &str = "TALLY_TEST_CFN_LINT";
+
 /// Every variable above.
 pub const ALL: &[&str] = &[
     DYNAMODB_URL,
     MOTO_URL,
+    MOTO_CLOUDFORMATION_URL,
     GITHUB_URL,
     TABLE,
     INVOKE_URL,
     WATCH_URL,
     REPORT_URL,
+    CFN_LINT,
 ];
