@@ -295,6 +295,7 @@ impl GitHubFake {
             .route("/_fake/requests", get(inspect_requests))
             .route("/_fake/unmodeled", get(inspect_unmodeled))
             .fallback(unmodeled)
+            .method_not_allowed_fallback(unmodeled)
             .with_state(self.clone())
     }
 
@@ -988,4 +989,118 @@ async fn unmodeled(State(fake): State<GitHubFake>, method: Method, request: Requ
         StatusCode::NOT_IMPLEMENTED,
         &format!("The GitHub fake does not model {method} {uri}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// Sends a raw HTTP/1.1 request and returns the status code.
+    async fn status_of(url: &str, request_line: &str) -> u16 {
+        let address = url.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(address)
+            .await
+            .expect("the fake accepts connections");
+        let request = format!(
+            "{request_line}\r\nHost: {address}\r\nAuthorization: token x\r\nConnection: close\r\n\r\n"
+        );
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .expect("request is sent");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .await
+            .expect("response is read");
+        response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .expect("status line")
+    }
+
+    #[tokio::test]
+    async fn unmodeled_request_is_rejected_and_recorded() {
+        let running = GitHubFake::new()
+            .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("the fake starts");
+
+        assert_eq!(status_of(&running.url, "GET /user HTTP/1.1").await, 501);
+        assert_eq!(
+            status_of(&running.url, "DELETE /repos/o/r/issues/1 HTTP/1.1").await,
+            501
+        );
+
+        let unmodeled = running.fake.unmodeled_requests();
+        let expected = vec![
+            UnmodeledRequest {
+                method: "GET".to_owned(),
+                uri: "/user".to_owned(),
+            },
+            UnmodeledRequest {
+                method: "DELETE".to_owned(),
+                uri: "/repos/o/r/issues/1".to_owned(),
+            },
+        ];
+        assert_eq!(unmodeled, expected);
+    }
+
+    #[tokio::test]
+    async fn requests_without_credentials_are_unauthorized() {
+        let running = GitHubFake::new()
+            .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("the fake starts");
+        let address = running.url.trim_start_matches("http://").to_owned();
+        let mut stream = tokio::net::TcpStream::connect(&address)
+            .await
+            .expect("connects");
+        let request = format!(
+            "GET /repos/o/r/issues/1 HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.expect("sent");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.expect("read");
+        assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+    }
+
+    #[test]
+    fn render_issues_lists_bodies_and_comments() {
+        let fake = GitHubFake::new();
+        assert_eq!(fake.render_issues(), "The GitHub fake holds no issues.\n");
+
+        let now = Utc::now();
+        fake.lock()
+            .repositories
+            .entry("o/r".to_owned())
+            .or_default()
+            .issues
+            .push(FakeIssue {
+                repository: "o/r".to_owned(),
+                number: 1,
+                title: "Boom".to_owned(),
+                body: "line one\nline two".to_owned(),
+                labels: Vec::new(),
+                state: "open".to_owned(),
+                state_reason: None,
+                fingerprint: None,
+                comments: vec![FakeComment {
+                    id: 9,
+                    body: "hello".to_owned(),
+                    created_at: now,
+                }],
+                created_at: now,
+                updated_at: now,
+            });
+        let text = fake.render_issues();
+        assert!(
+            text.starts_with("o/r#1 [open] Boom\n    line one\n    line two\n"),
+            "{text}"
+        );
+        assert!(text.contains("  comment 9:\n    hello\n"), "{text}");
+    }
 }
