@@ -100,6 +100,9 @@ fn normalize_is_idempotent_on_found_cases() {
         "at a.b/0x1f.run(X.java:1)",
         // The path after a package root started with `../`.
         "at f (/app/node_modules/../axios/lib/http.js:1:2)",
+        // A long line cut inside a number (`24m` became `2`).
+        &format!("{}x 24m", "a".repeat(1020)),
+        &format!("{}[24m", "a".repeat(1020)),
         // A path cut at `#` kept the spaces before the `#`.
         "  File \"a/b   #c\", line 1, in f",
     ];
@@ -121,6 +124,12 @@ proptest! {
 
     #[test]
     fn normalize_is_idempotent_on_any_text(text in "(?s).{0,400}") {
+        let once = normalize(&text);
+        prop_assert_eq!(normalize(&once.text).text, once.text);
+    }
+
+    #[test]
+    fn normalize_is_idempotent_on_long_words(text in "[A-Za-z0-9\\[\\]'\"/]{1000,1100}") {
         let once = normalize(&text);
         prop_assert_eq!(normalize(&once.text).text, once.text);
     }

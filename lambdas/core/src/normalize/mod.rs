@@ -229,9 +229,8 @@ fn push_masked_message(items: &mut Vec<Item>, votes: &mut detect::Votes, message
     // Masking rescans after each skipped quote or path, which can cost time quadratic in the
     // line's length, so only a message line's first bytes are kept. The masked line is cut
     // again because masking may lengthen it.
-    let message = cut_at_char_boundary(message, MAX_MESSAGE_LINE_BYTES);
-    let masked = mask::mask_message(message);
-    let masked = cut_at_char_boundary(&masked, MAX_MESSAGE_LINE_BYTES).trim_end().to_owned();
+    let message = cut_at_char_boundary(message, MAX_MESSAGE_LINE_BYTES).trim_end();
+    let masked = cut_masked_line(mask::mask_message(message));
     if masked != message {
         if is_noise_line(&masked) {
             return;
@@ -258,6 +257,35 @@ fn push_masked_message(items: &mut Vec<Item>, votes: &mut detect::Votes, message
 /// The longest message line kept, in bytes. Longer lines are usually dumps of data, whose tail
 /// says little about which bug it is.
 pub const MAX_MESSAGE_LINE_BYTES: usize = 1024;
+
+/// Cuts a masked line to [`MAX_MESSAGE_LINE_BYTES`] so that masking the result changes nothing.
+/// A cut at a space keeps every token whole. A line without a space in its first bytes is cut
+/// anywhere and masked again until it settles, since a cut number (`24m` cut to `2`) masks
+/// differently.
+fn cut_masked_line(masked: String) -> String {
+    if masked.len() <= MAX_MESSAGE_LINE_BYTES {
+        return masked;
+    }
+    let prefix = cut_at_char_boundary(&masked, MAX_MESSAGE_LINE_BYTES);
+    if let Some(space) = prefix.rfind(' ') {
+        let kept = prefix[..space].trim_end();
+        if !kept.is_empty() {
+            return kept.to_owned();
+        }
+    }
+
+    let mut line = prefix.trim_end().to_owned();
+    // NOTE: four rounds settled every case tried; a line that needs more keeps its last round.
+    for _ in 0..4 {
+        let again = mask::mask_message(&line);
+        let again = cut_at_char_boundary(&again, MAX_MESSAGE_LINE_BYTES).trim_end().to_owned();
+        if again == line {
+            break;
+        }
+        line = again;
+    }
+    line
+}
 
 /// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
 fn cut_at_char_boundary(text: &str, max: usize) -> &str {
