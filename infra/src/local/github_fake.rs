@@ -466,20 +466,13 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-/// Rejects requests without credentials, as GitHub does for writes.
-fn check_auth(headers: &HeaderMap) -> Result<(), Response> {
+/// Returns the 401 response for a request without credentials, as GitHub returns for writes.
+fn reject_unauthenticated(headers: &HeaderMap) -> Option<Response> {
     let authorized = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("Bearer ") || value.starts_with("token "));
-    if authorized {
-        Ok(())
-    } else {
-        Err(github_error(
-            StatusCode::UNAUTHORIZED,
-            "Requires authentication",
-        ))
-    }
+    (!authorized).then(|| github_error(StatusCode::UNAUTHORIZED, "Requires authentication"))
 }
 
 /// Builds the response of an injected failure.
@@ -555,7 +548,7 @@ async fn create_issue(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(response) = check_auth(&headers) {
+    if let Some(response) = reject_unauthenticated(&headers) {
         return response;
     }
     let Ok(request) = serde_json::from_slice::<CreateIssueBody>(&body) else {
@@ -619,7 +612,7 @@ async fn get_issue(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(response) = check_auth(&headers) {
+    if let Some(response) = reject_unauthenticated(&headers) {
         return response;
     }
     let repository = format!("{owner}/{repo}");
@@ -651,7 +644,7 @@ async fn update_issue(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(response) = check_auth(&headers) {
+    if let Some(response) = reject_unauthenticated(&headers) {
         return response;
     }
     let Ok(request) = serde_json::from_slice::<UpdateIssueBody>(&body) else {
@@ -739,7 +732,7 @@ async fn list_issues(
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(response) = check_auth(&headers) {
+    if let Some(response) = reject_unauthenticated(&headers) {
         return response;
     }
     if let Some((failure, seconds)) = fake.take_failure(Operation::ListIssues, None, None) {
@@ -787,7 +780,7 @@ async fn create_comment(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(response) = check_auth(&headers) {
+    if let Some(response) = reject_unauthenticated(&headers) {
         return response;
     }
     let Ok(request) = serde_json::from_slice::<CreateCommentBody>(&body) else {
@@ -845,7 +838,7 @@ async fn list_comments(
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(response) = check_auth(&headers) {
+    if let Some(response) = reject_unauthenticated(&headers) {
         return response;
     }
     let repository = format!("{owner}/{repo}");
