@@ -149,7 +149,7 @@ pub fn normalize(trace: &str) -> Normalized {
                 }
                 frame.line()
             }
-            Item::MaybeRustFrame(_, line) => mask::mask_message(&line),
+            Item::MaybeRustFrame(_, line) => masked_message_line(&line),
             Item::Message(line) => line,
         };
 
@@ -226,11 +226,7 @@ fn parse_items(lines: &[Cow<'_, str>], votes: &mut detect::Votes) -> Vec<Item> {
 /// frame or as noise, because a quoted value with spaces becomes one `<str>` word. The masked
 /// line is therefore classified again, so that normalizing the output changes nothing.
 fn push_masked_message(items: &mut Vec<Item>, votes: &mut detect::Votes, message: &str) {
-    // Masking rescans after each skipped quote or path, which can cost time quadratic in the
-    // line's length, so only a message line's first bytes are kept. The masked line is cut
-    // again because masking may lengthen it.
-    let message = cut_at_char_boundary(message, MAX_MESSAGE_LINE_BYTES).trim_end();
-    let masked = cut_masked_line(mask::mask_message(message));
+    let masked = masked_message_line(message);
     if masked != message {
         if is_noise_line(&masked) {
             return;
@@ -257,6 +253,14 @@ fn push_masked_message(items: &mut Vec<Item>, votes: &mut detect::Votes, message
 /// The longest message line kept, in bytes. Longer lines are usually dumps of data, whose tail
 /// says little about which bug it is.
 pub const MAX_MESSAGE_LINE_BYTES: usize = 1024;
+
+/// Masks a message line's first [`MAX_MESSAGE_LINE_BYTES`] bytes. Masking rescans after each
+/// skipped quote or path, which can cost time quadratic in the line's length, so longer lines
+/// are cut first. The masked line is cut again because masking may lengthen it.
+fn masked_message_line(message: &str) -> String {
+    let message = cut_at_char_boundary(message, MAX_MESSAGE_LINE_BYTES).trim_end();
+    cut_masked_line(mask::mask_message(message))
+}
 
 /// Cuts a masked line to [`MAX_MESSAGE_LINE_BYTES`] so that masking the result changes nothing.
 /// A cut at a space keeps every token whole. A line without a space in its first bytes is cut
