@@ -229,7 +229,10 @@ fn truncate_chars(text: &str, max: usize) -> String {
         return text.to_owned();
     }
     let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.truncate(cut.trim_end().len());
+    // An `@` or `#` whose zero-width space was cut off goes too.
+    while cut.ends_with(['@', '#']) || cut.ends_with(char::is_whitespace) {
+        cut.pop();
+    }
     cut.push('…');
     cut
 }

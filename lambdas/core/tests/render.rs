@@ -93,6 +93,12 @@ fn title_is_at_most_the_limit() {
     assert_eq!(title.chars().count(), MAX_TITLE_CHARS);
     assert!(title.ends_with('…'));
 
+    // The cut falls between an `@` and the zero-width space that follows it.
+    report.title = Some(format!("{}@octocat", "x".repeat(MAX_TITLE_CHARS - 2)));
+    let title = issue_title(&report);
+    assert!(title.chars().count() <= MAX_TITLE_CHARS, "{title}");
+    assert!(!title.contains('@'), "{title}");
+
     let long_message = format!("ValueError: {}", "word ".repeat(100));
     let title = issue_title(&self::report(&long_message));
     assert!(title.chars().count() <= MAX_TITLE_CHARS, "{title}");
