@@ -105,6 +105,8 @@ fn normalize_is_idempotent_on_found_cases() {
         &format!("{}[24m", "a".repeat(1020)),
         // A long numbered line that is not a Rust frame was masked but not cut.
         &format!("1: a {}", "b ".repeat(600)),
+        // A panic header whose location is only `/`.
+        "thread 'main' panicked at /:",
         // A path cut at `#` kept the spaces before the `#`.
         "  File \"a/b   #c\", line 1, in f",
     ];

@@ -319,6 +319,10 @@ fn rust_panic_header(line: &str) -> Option<(String, Option<String>)> {
     let found = HEADER.captures(line)?;
     let thread = mask::mask_identifier(&found["thread"]);
     let location = paths::canonical_file(&found["location"]);
+    // A location that canonicalizes to nothing (`/`) would not read back as a header.
+    if location.is_empty() {
+        return None;
+    }
     let header = format!("thread '{thread}' panicked at {location}:");
     let message = found.name("message").map(|message| message.as_str().to_owned());
     Some((header, message))
