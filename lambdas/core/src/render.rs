@@ -8,8 +8,8 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::fingerprint::Fingerprint;
-use crate::normalize::{headline, normalize};
+use crate::fingerprint::{Analysis, Fingerprint, analyze};
+use crate::normalize::headline;
 use crate::report::Report;
 
 /// Start of the summary block that the workflow rewrites.
@@ -41,9 +41,15 @@ const FALLBACK_TITLE: &str = "Error report";
 /// The result is one line of at most [`MAX_TITLE_CHARS`] characters in which `@name` and `#123`
 /// are broken with a zero-width space, so the title cannot ping anyone or link an issue.
 pub fn issue_title(report: &Report) -> String {
+    issue_title_for(report, &analyze(report))
+}
+
+/// Renders the issue title like [`issue_title`] from an analysis of the same report, so a caller
+/// that already analyzed the report does not normalize its trace twice.
+pub fn issue_title_for(report: &Report, analysis: &Analysis) -> String {
     let raw = match report.title.as_deref().filter(|title| !title.trim().is_empty()) {
         Some(title) => title.to_owned(),
-        None => headline(&normalize(&report.error)).unwrap_or_else(|| FALLBACK_TITLE.to_owned()),
+        None => headline(analysis.language, &analysis.normalized).unwrap_or_else(|| FALLBACK_TITLE.to_owned()),
     };
 
     let one_line = collapse_whitespace(&raw);

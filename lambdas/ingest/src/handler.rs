@@ -7,7 +7,7 @@ use lambda_http::http::{Method, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use tally_core::fingerprint::analyze;
 use tally_core::metrics;
-use tally_core::render::issue_title;
+use tally_core::render::issue_title_for;
 use tally_core::report::{MAX_BODY_BYTES, Report};
 use tally_store::Table;
 use tracing::Instrument;
@@ -126,7 +126,7 @@ pub fn prepare(auth: &Auth, request: &Request) -> Result<Prepared, IngestError> 
     let report = Report::from_json(body)?.scrubbed();
 
     let analysis = analyze(&report);
-    let title = issue_title(&report);
+    let title = issue_title_for(&report, &analysis);
     let sample = serde_json::to_string(&report).map_err(|error| IngestError::Internal(Box::new(error)))?;
 
     Ok(Prepared {

@@ -374,12 +374,12 @@ pub(crate) fn collapse_spaces(line: &str) -> Cow<'_, str> {
 /// message under a Rust panic header, Go's `panic:` or `fatal error:` line, and Julia's
 /// `ERROR:` line without its `ERROR:` and `LoadError:` prefixes. Otherwise the first message line,
 /// then the first line. `None` only for an empty text.
-pub fn headline(normalized: &Normalized) -> Option<String> {
-    let lines: Vec<&str> = normalized.text.lines().collect();
+pub fn headline(language: Language, normalized: &str) -> Option<String> {
+    let lines: Vec<&str> = normalized.lines().collect();
     let is_frame = |line: &&str| line.starts_with("at ") || line.starts_with("created by ");
     let mut messages = lines.iter().copied().filter(|line| !is_frame(line));
 
-    let chosen = match normalized.language {
+    let chosen = match language {
         Language::Python => lines.iter().copied().rev().find(|line| {
             !is_frame(line)
                 && !line.ends_with("Traceback (most recent call last):")

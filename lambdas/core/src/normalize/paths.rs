@@ -6,6 +6,7 @@
 //! (home folders, CI checkouts, temp dirs, Windows drives), and any path starting with `./` or
 //! `../`, is cut to its file name. Other relative paths are kept as they are.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -41,17 +42,18 @@ pub(crate) fn canonical_file(raw: &str) -> String {
 /// One round of the rules; also returns whether a package root was found.
 fn canonical_file_once(raw: &str) -> (String, bool) {
     let raw = raw.trim();
-    let mut path = if raw.contains('\\') { raw.replace('\\', "/") } else { raw.to_owned() };
+    let mut path: Cow<'_, str> = if raw.contains('\\') { Cow::Owned(raw.replace('\\', "/")) } else { Cow::Borrowed(raw) };
 
     // Query strings and fragments of script URLs carry cache busters.
-    if let Some(cut) = path.find(['?', '#']) {
-        path.truncate(path[..cut].trim_end().len());
+    if let Some(cut) = memchr::memchr2(b'?', b'#', path.as_bytes()) {
+        let kept = path[..cut].trim_end().len();
+        path = Cow::Owned(path[..kept].to_owned());
     }
     let mut absolute = false;
-    if path.contains("://")
+    if has_scheme_separator(&path)
         && let Some(prefix) = URL_PREFIX.find(&path)
     {
-        path.replace_range(..prefix.end(), "");
+        path = Cow::Owned(path[prefix.end()..].to_owned());
         absolute = true;
     }
 
@@ -68,8 +70,32 @@ fn canonical_file_once(raw: &str) -> (String, bool) {
     // are cut like absolute paths. Other relative paths are kept: canonical package paths
     // (`requests/adapters.py`) look like them and must stay unchanged when normalized again.
     let anchored = absolute || is_absolute(&path) || path.starts_with("./") || path.starts_with("../");
-    let kept = if anchored { path.rsplit('/').next().unwrap_or_default() } else { path.as_str() };
+    let kept = if anchored { path.rsplit('/').next().unwrap_or_default() } else { &path };
     (mask_identifier(kept), false)
+}
+
+/// Whether `path` contains `://`, the separator after a URL scheme.
+fn has_scheme_separator(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    memchr::memchr_iter(b':', bytes).any(|colon| bytes[colon + 1..].starts_with(b"//"))
+}
+
+/// Whether a folder name can start a package root (see [`root_at`]).
+fn can_start_root(segment: &str) -> bool {
+    matches!(
+        segment,
+        "site-packages"
+            | "dist-packages"
+            | "node_modules"
+            | "lib"
+            | ".julia"
+            | "julia"
+            | "share"
+            | ".cargo"
+            | "rustc"
+            | "pkg"
+            | "packages"
+    )
 }
 
 /// Finds the package root that starts last in `path` and returns where the path after it starts
@@ -86,9 +112,11 @@ fn canonical_file_once(raw: &str) -> (String, bool) {
 /// - `pkg/mod/<module>@<version>/` (the Go module cache; keeps the module);
 /// - `packages/<Pkg>/<slug>/` for `.jl` files (a Julia depot other than `~/.julia`; keeps `Pkg`).
 fn last_package_root(path: &str) -> Option<(usize, Option<String>)> {
-    // Every root contains one of these words; most paths have none.
-    const ROOT_WORDS: &[&str] = &["packages", "node_modules", "lib/python", "julia/", ".cargo/", "rustc/", "pkg/mod/"];
-    if !ROOT_WORDS.iter().any(|word| path.contains(word)) {
+    // Every root starts at a folder with one of a few names, and a file follows it; most paths
+    // have none, and then no segment list is built.
+    let mut folders = path.split('/');
+    folders.next_back();
+    if !folders.any(can_start_root) {
         return None;
     }
 
