@@ -8,44 +8,93 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::{Captures, Regex};
+use regex::{Captures, Regex, Replacer};
 
 /// Prefix of every replacement; a value that already starts with it is left alone.
 const REDACTED_PREFIX: &str = "[REDACTED:";
 
 /// One scrubbing rule: a pattern and how to rewrite each match.
 struct Rule {
-    /// What kind of secret the rule finds, as written in the replacement.
-    kind: &'static str,
     /// The pattern. When it has a group named `secret`, only that group is replaced.
     pattern: Regex,
+    /// `[REDACTED:kind]`, where the kind names what the rule finds.
+    replacement: String,
+    /// A cheap test that is true for every text the pattern can match, for patterns that no
+    /// literal prefix lets the regex engine skip ahead on.
+    gate: Option<fn(&str) -> bool>,
 }
 
 impl Rule {
     fn new(kind: &'static str, pattern: &str) -> Rule {
         #[allow(clippy::expect_used)]
         let pattern = Regex::new(pattern).expect("scrub patterns are valid regexes");
-        Rule { kind, pattern }
+        Rule { pattern, replacement: format!("{REDACTED_PREFIX}{kind}]"), gate: None }
+    }
+
+    fn gated(mut self, gate: fn(&str) -> bool) -> Rule {
+        self.gate = Some(gate);
+        self
     }
 
     /// Applies the rule, returning the input unchanged (and unallocated) when nothing matches.
     fn apply<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        self.pattern.replace_all(text, |captures: &Captures<'_>| self.replace(captures))
+        if self.gate.is_some_and(|gate| !gate(text)) {
+            return Cow::Borrowed(text);
+        }
+        self.pattern.replace_all(text, self)
     }
+}
 
-    fn replace(&self, captures: &Captures<'_>) -> String {
-        let whole = captures.get(0).map_or("", |m| m.as_str());
+impl Replacer for &Rule {
+    fn replace_append(&mut self, captures: &Captures<'_>, out: &mut String) {
+        let Some(whole) = captures.get(0) else { return };
         let Some(secret) = captures.name("secret") else {
-            return format!("{REDACTED_PREFIX}{}]", self.kind);
+            out.push_str(&self.replacement);
+            return;
         };
         if secret.as_str().trim_start_matches(['"', '\'']).starts_with(REDACTED_PREFIX) {
-            return whole.to_owned();
+            out.push_str(whole.as_str());
+            return;
         }
 
-        let start = secret.start() - captures.get(0).map_or(0, |m| m.start());
-        let end = start + secret.len();
-        format!("{}{REDACTED_PREFIX}{}]{}", &whole[..start], self.kind, &whole[end..])
+        out.push_str(&whole.as_str()[..secret.start() - whole.start()]);
+        out.push_str(&self.replacement);
+        out.push_str(&whole.as_str()[secret.end() - whole.start()..]);
     }
+
+    fn no_expansion(&mut self) -> Option<Cow<'_, str>> {
+        // Without a `secret` group every match becomes the same text, and the engine can find
+        // matches without resolving groups.
+        (self.pattern.captures_len() == 1).then_some(Cow::Borrowed(self.replacement.as_str()))
+    }
+}
+
+/// Keys whose `key = value` or `key: value` assignments the generic `secret` rule redacts,
+/// lowercase, as the key's name ends.
+const SECRET_KEYS: &[&str] = &[
+    "password", "passwd", "passphrase", "secret", "token", "apikey", "api_key", "api-key", "accesskey",
+    "access_key", "access-key", "privatekey", "private_key", "private-key", "credential", "credentials",
+];
+
+/// Whether some `:` or `=` in `text` follows a name that ends with one of [`SECRET_KEYS`]
+/// (ignoring ASCII case), with an optional quote and then spaces or tabs between: every match of
+/// the generic `secret` assignment rule has this shape. Most traces have colons only after
+/// timestamps, line numbers and exception names, so this is much faster than the rule's regex.
+fn has_secret_assignment(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(b':', b'=', bytes).any(|at| {
+        let mut end = at;
+        while end > 0 && matches!(bytes[end - 1], b' ' | b'\t') {
+            end -= 1;
+        }
+        if end > 0 && matches!(bytes[end - 1], b'"' | b'\'') {
+            end -= 1;
+        }
+        let name = &bytes[..end];
+        SECRET_KEYS.iter().any(|key| {
+            name.len() >= key.len() && name[name.len() - key.len()..].eq_ignore_ascii_case(key.as_bytes())
+        })
+    })
 }
 
 /// The rules, in the order they run. Specific token formats run first so that the generic
@@ -99,10 +148,12 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             r#"(?i)--[a-z-]*(?:pass(?:word|wd|phrase)|token|secret|api-?key)(?:[ \t]+|=)(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|[^\s"'-][^\s"']*)"#,
         ),
         // password=, token=, secret=, api_key= and similar assignments, quoted or bare.
+        // The keys match ASCII letters only, so that the gate below holds for every match.
         Rule::new(
             "secret",
-            r#"(?i)(?:pass(?:word|wd|phrase)|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?[ \t]*[:=][ \t]*(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|["']?[^\s"',;&:=)\]}>][^\s"',;&)\]}>]*)"#,
-        ),
+            r#"(?i-u:pass(?:word|wd|phrase)|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?[ \t]*[:=][ \t]*(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|["']?[^\s"',;&:=)\]}>][^\s"',;&)\]}>]*)"#,
+        )
+        .gated(has_secret_assignment),
     ]
 });
 
@@ -118,4 +169,50 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
         }
     }
     current
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Texts built from the keys, quotes, separators and values that the gated rule looks for.
+    fn assignment_like() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            prop::sample::select(vec![
+                "password", "PassWord", "passwd", "PASSPHRASE", "secret", "Token", "api_key", "API-KEY", "apikey",
+                "access_key", "AccessKey", "private-key", "privatekey", "credential", "Credentials", "pass", "key",
+                "\"", "'", " ", "\t", ":", "=", "\n", "s3cr3t", "[REDACTED:secret]", ",", ")",
+            ])
+            .prop_map(str::to_owned),
+            "[ -~]{0,12}",
+            "\\PC{0,4}",
+        ];
+        prop::collection::vec(piece, 0..14).prop_map(|pieces| pieces.concat())
+    }
+
+    fn gated_rules() -> impl Iterator<Item = &'static Rule> {
+        RULES.iter().filter(|rule| rule.gate.is_some())
+    }
+
+    proptest! {
+        #[test]
+        fn a_gate_is_open_wherever_its_rule_matches(text in assignment_like()) {
+            for rule in gated_rules() {
+                let gate = rule.gate.expect("gated");
+                prop_assert!(gate(&text) || !rule.pattern.is_match(&text), "gate closed on a match in {:?}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn the_gate_opens_on_each_key_form() {
+        for text in ["password=x", "DB_PASSWORD: \"x\"", "api-key = x", "{'token': 'x'}", "Credentials\t:x"] {
+            assert!(has_secret_assignment(text), "{text}");
+        }
+        for text in ["at 10:00:05 line 12", "tokenizer failed: x", "key=value", "passwords"] {
+            assert!(!has_secret_assignment(text), "{text}");
+        }
+    }
 }

@@ -148,3 +148,11 @@ fn scrubbing_is_idempotent() {
         assert_eq!(scrub(&once), once, "input: {input}");
     }
 }
+
+#[test]
+fn a_key_glued_to_a_token_is_found_once_the_token_is_replaced() {
+    // The AWS key rule needs a word boundary after the key, which only appears once the Slack
+    // token glued to it has been replaced.
+    let input = "AKIAA00A0A0A00A0000Axoxb-0000000000-Aaaa0a0Aa0aaaA0AAaa00aAa";
+    assert_eq!(scrub(input), "[REDACTED:aws-access-key-id][REDACTED:slack-token]");
+}
