@@ -91,6 +91,10 @@ fn has_secret_assignment(text: &str) -> bool {
             end -= 1;
         }
         let name = &bytes[..end];
+        // Every key ends with one of these letters; most colons follow a digit or a bracket.
+        if !name.last().is_some_and(|last| b"deynlst".contains(&last.to_ascii_lowercase())) {
+            return false;
+        }
         SECRET_KEYS.iter().any(|key| {
             name.len() >= key.len() && name[name.len() - key.len()..].eq_ignore_ascii_case(key.as_bytes())
         })
@@ -98,7 +102,9 @@ fn has_secret_assignment(text: &str) -> bool {
 }
 
 /// The rules, in the order they run. Specific token formats run first so that the generic
-/// `key=value` rules see their already redacted values and keep them.
+/// `key=value` rules see their already redacted values and keep them. Key names and schemes
+/// ignore ASCII case only (`(?i-u:...)`): Unicode case folding would also match the long s and
+/// the Kelvin sign, and would keep the regex engine from skipping ahead to the key's letters.
 static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     vec![
         // PEM private keys, including a block cut off by truncation (no END line).
@@ -128,27 +134,26 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         // Credentials in URLs: scheme://user:password@host.
         Rule::new(
             "url-credentials",
-            r#"(?i)[a-z][a-z0-9+.-]*://(?P<secret>[^\s/?#@:"'<>\[\]]*:[^\s/?#@"'<>\[\]]*)@"#,
+            r#"(?i-u:[a-z][a-z0-9+.-]*)://(?P<secret>[^\s/?#@:"'<>\[\]]*:[^\s/?#@"'<>\[\]]*)@"#,
         ),
         // Authorization headers, in HTTP, JSON, Python dict and curl forms.
         Rule::new(
             "authorization",
-            r#"(?i)authorization["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256)[ \t]+)?(?P<secret>[^\s"',;]+)"#,
+            r#"(?i-u:authorization)["']?[ \t]*[:=][ \t]*["']?(?:(?i-u:bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256)[ \t]+)?(?P<secret>[^\s"',;]+)"#,
         ),
         // Bearer tokens outside a header.
-        Rule::new("bearer-token", r"(?i)bearer[ \t]+(?P<secret>[A-Za-z0-9._~+/-]{12,}=*)"),
+        Rule::new("bearer-token", r"(?i-u:bearer)[ \t]+(?P<secret>[A-Za-z0-9._~+/-]{12,}=*)"),
         // AWS secret access keys and session tokens in key=value form.
         Rule::new(
             "aws-secret-key",
-            r#"(?i)(?:aws_?secret_?access_?key|aws_?session_?token|secret_?access_?key)["']?[ \t]*[:=][ \t]*["']?(?P<secret>[A-Za-z0-9/+=]{16,})"#,
+            r#"(?i-u:aws_?secret_?access_?key|aws_?session_?token|secret_?access_?key)["']?[ \t]*[:=][ \t]*["']?(?P<secret>[A-Za-z0-9/+=]{16,})"#,
         ),
         // Command-line flags: --password VALUE, --token=VALUE.
         Rule::new(
             "secret",
-            r#"(?i)--[a-z-]*(?:pass(?:word|wd|phrase)|token|secret|api-?key)(?:[ \t]+|=)(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|[^\s"'-][^\s"']*)"#,
+            r#"(?i-u:--[a-z-]*(?:pass(?:word|wd|phrase)|token|secret|api-?key))(?:[ \t]+|=)(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|[^\s"'-][^\s"']*)"#,
         ),
         // password=, token=, secret=, api_key= and similar assignments, quoted or bare.
-        // The keys match ASCII letters only, so that the gate below holds for every match.
         Rule::new(
             "secret",
             r#"(?i-u:pass(?:word|wd|phrase)|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?[ \t]*[:=][ \t]*(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|["']?[^\s"',;&:=)\]}>][^\s"',;&)\]}>]*)"#,
