@@ -30,26 +30,21 @@ fn compile(pattern: &str) -> Regex {
 pub(crate) fn clean_lines(text: &str) -> Vec<Cow<'_, str>> {
     let mut lines = Vec::new();
     let mut start = 0;
-    let mut has_tab = false;
-    let mut has_controls = false;
 
-    // One pass over the bytes splits lines at `\n` and `\r` (so CRLF leaves an empty piece,
-    // dropped as blank) and notes which lines need more than borrowing.
-    for (index, byte) in text.bytes().enumerate() {
-        match byte {
-            b'\n' | b'\r' => {
-                push_cleaned(&mut lines, &text[start..index], has_tab, has_controls);
-                start = index + 1;
-                has_tab = false;
-                has_controls = false;
-            }
-            b'\t' => has_tab = true,
-            // 0xC2 starts the C1 controls (and some Latin-1 letters, which only cost time).
-            0..0x20 | 0x7f | 0xc2 => has_controls = true,
-            _ => {}
-        }
+    // Lines end at `\n` or `\r`, so CRLF leaves an empty piece, dropped as blank.
+    for end in memchr::memchr2_iter(b'\n', b'\r', text.as_bytes()).chain([text.len()]) {
+        let raw = &text[start..end];
+        start = end + 1;
+
+        // Without early exit, so the compiler can check many bytes at once; most lines have
+        // neither tabs nor controls and are borrowed as they are. 0xC2 starts the C1 controls
+        // (and some Latin-1 letters, which only cost time).
+        let (has_tab, has_controls) = raw.bytes().fold((false, false), |(tab, controls), byte| {
+            let control = (byte < 0x20 && byte != b'\t') | (byte == 0x7f) | (byte == 0xc2);
+            (tab | (byte == b'\t'), controls | control)
+        });
+        push_cleaned(&mut lines, raw, has_tab, has_controls);
     }
-    push_cleaned(&mut lines, &text[start..], has_tab, has_controls);
     lines
 }
 

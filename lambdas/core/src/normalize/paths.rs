@@ -112,19 +112,20 @@ fn can_start_root(segment: &str) -> bool {
 /// - `pkg/mod/<module>@<version>/` (the Go module cache; keeps the module);
 /// - `packages/<Pkg>/<slug>/` for `.jl` files (a Julia depot other than `~/.julia`; keeps `Pkg`).
 fn last_package_root(path: &str) -> Option<(usize, Option<String>)> {
-    // Every root starts at a folder with one of a few names, and a file follows it; most paths
-    // have none, and then no segment list is built.
-    let mut folders = path.split('/');
-    folders.next_back();
-    if !folders.any(can_start_root) {
-        return None;
-    }
-
-    let mut segments: Vec<(usize, &str)> = Vec::new();
+    // One scan over the bytes finds where each segment starts.
+    let mut segments: Vec<(usize, &str)> = Vec::with_capacity(16);
     let mut start = 0;
-    for segment in path.split('/') {
-        segments.push((start, segment));
-        start += segment.len() + 1;
+    for (index, byte) in path.bytes().enumerate() {
+        if byte == b'/' {
+            segments.push((start, &path[start..index]));
+            start = index + 1;
+        }
+    }
+    segments.push((start, &path[start..]));
+
+    // Every root starts at a folder with one of a few names, and a file follows it.
+    if !segments[..segments.len() - 1].iter().any(|(_, segment)| can_start_root(segment)) {
+        return None;
     }
 
     // A root ends with `/`, so at least one segment follows it.
