@@ -59,6 +59,12 @@ fn bench_prepare(criterion: &mut Criterion) {
         group.bench_function(format!("{}KiB_hmac", size / 1024), |bencher| {
             bencher.iter(|| prepare(&auth, &request))
         });
+
+        // The same report to a public endpoint: the difference is the signature check.
+        let unsigned = self::request(&body, None);
+        group.bench_function(format!("{}KiB_none", size / 1024), |bencher| {
+            bencher.iter(|| prepare(&Auth::None, &unsigned))
+        });
     }
     group.finish();
 }

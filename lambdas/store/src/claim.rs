@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use crate::{Item, IssueState, StoreError, Table, attr};
+use crate::condition::unless_condition_failed;
+use crate::{IssueState, Item, StoreError, Table, attr};
 
 /// Everything the first report of a fingerprint stores.
 #[derive(Debug, Clone)]
@@ -113,16 +114,9 @@ impl Table {
             .send()
             .await;
 
-        match result {
-            Ok(_) => Ok(Claim::Won),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Claim::Lost)
-            }
-            Err(error) => Err(StoreError::dynamodb("PutItem", new.fingerprint, error)),
+        match unless_condition_failed("PutItem", new.fingerprint, result)? {
+            Some(_) => Ok(Claim::Won),
+            None => Ok(Claim::Lost),
         }
     }
 
@@ -136,10 +130,10 @@ impl Table {
     pub async fn count_occurrence(&self, occurrence: &Occurrence<'_>) -> Result<Item, StoreError> {
         let fingerprint = occurrence.fingerprint;
 
-        if occurrence.version.is_some() {
-            if let Some(item) = self.count_with_sets(occurrence, occurrence.version).await? {
-                return Ok(item);
-            }
+        if occurrence.version.is_some()
+            && let Some(item) = self.count_with_sets(occurrence, occurrence.version).await?
+        {
+            return Ok(item);
         }
         if let Some(item) = self.count_with_sets(occurrence, None).await? {
             return Ok(item);
@@ -157,16 +151,9 @@ impl Table {
             .condition_expression("attribute_exists(#fingerprint)")
             .send()
             .await;
-        match result {
-            Ok(output) => decode_updated(fingerprint, output.attributes),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::NotFound(fingerprint.to_owned()))
-            }
-            Err(error) => Err(StoreError::dynamodb("UpdateItem", fingerprint, error)),
+        match unless_condition_failed("UpdateItem", fingerprint, result)? {
+            Some(output) => decode_updated(fingerprint, output.attributes),
+            None => Err(StoreError::NotFound(fingerprint.to_owned())),
         }
     }
 
@@ -206,17 +193,9 @@ impl Table {
             .condition_expression(condition.join(" AND "));
 
         self.count_write();
-        match request.send().await {
-            Ok(output) => decode_updated(fingerprint, output.attributes).map(Some),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(error) => Err(StoreError::dynamodb("UpdateItem", fingerprint, error)),
-        }
+        unless_condition_failed("UpdateItem", fingerprint, request.send().await)?
+            .map(|output| decode_updated(fingerprint, output.attributes))
+            .transpose()
     }
 
     /// Builds the parts shared by every counting update.
@@ -287,16 +266,8 @@ impl Table {
             .expression_attribute_values(":claimed_at", n(claimed_at))
             .send()
             .await;
-        match deleted {
-            Ok(_) => return Ok(()),
-            Err(error)
-                if !error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                return Err(StoreError::dynamodb("DeleteItem", fingerprint, error));
-            }
-            Err(_) => {}
+        if unless_condition_failed("DeleteItem", fingerprint, deleted)?.is_some() {
+            return Ok(());
         }
 
         let request = self
@@ -431,17 +402,7 @@ impl Table {
     /// failed because another caller changed the item first.
     async fn conditional(&self, fingerprint: &str, request: UpdateItemFluentBuilder) -> Result<bool, StoreError> {
         self.count_write();
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(error) => Err(StoreError::dynamodb("UpdateItem", fingerprint, error)),
-        }
+        Ok(unless_condition_failed("UpdateItem", fingerprint, request.send().await)?.is_some())
     }
 }
 

@@ -4,11 +4,10 @@
 //! Each write is conditional on the open attempt the execution runs, so an execution that a newer
 //! attempt replaced can never overwrite the newer attempt's state.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
+use crate::condition::unless_condition_failed;
 use crate::{IssueState, Item, StoreError, Table, attr};
 
 fn s(value: &str) -> AttributeValue {
@@ -17,11 +16,6 @@ fn s(value: &str) -> AttributeValue {
 
 fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
-}
-
-/// Whether an `UpdateItem` failed only because its condition did not hold.
-pub(crate) fn is_condition_failure<R>(error: &SdkError<UpdateItemError, R>) -> bool {
-    error.as_service_error().is_some_and(UpdateItemError::is_conditional_check_failed_exception)
 }
 
 /// What the open step does after trying to mark the item `opening`.
@@ -93,8 +87,8 @@ impl Table {
             .send()
             .await;
 
-        match result {
-            Ok(output) => {
+        match unless_condition_failed("UpdateItem", fingerprint, result)? {
+            Some(output) => {
                 // The item as it was before this update shows whether an earlier attempt began.
                 let attributes = output.attributes.unwrap_or_default();
                 let mut item = Item::from_attributes(&attributes)?;
@@ -106,7 +100,7 @@ impl Table {
                     None => Ok(OpenStart::Create(item)),
                 }
             }
-            Err(error) if is_condition_failure(&error) => {
+            None => {
                 let item = self.get(fingerprint).await?.ok_or_else(|| StoreError::NotFound(fingerprint.to_owned()))?;
                 if item.issue_state == Some(IssueState::Open) && item.issue_number.is_some() && item.issue_url.is_some() {
                     Ok(OpenStart::AlreadyOpen(item))
@@ -114,7 +108,6 @@ impl Table {
                     Ok(OpenStart::Stale { current_attempt: item.open_attempt })
                 }
             }
-            Err(error) => Err(StoreError::dynamodb("UpdateItem", fingerprint, error)),
         }
     }
 
@@ -188,10 +181,6 @@ impl Table {
     /// did not hold.
     pub(crate) async fn send_conditional(&self, fingerprint: &str, request: UpdateItemFluentBuilder) -> Result<bool, StoreError> {
         self.count_write();
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(error) if is_condition_failure(&error) => Ok(false),
-            Err(error) => Err(StoreError::dynamodb("UpdateItem", fingerprint, error)),
-        }
+        Ok(unless_condition_failed("UpdateItem", fingerprint, request.send().await)?.is_some())
     }
 }

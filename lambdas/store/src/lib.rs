@@ -7,6 +7,7 @@
 
 pub mod attr;
 pub mod claim;
+mod condition;
 pub mod error;
 pub mod issue;
 pub mod item;
