@@ -1,6 +1,7 @@
 //! Errors of the store: what failed, on which fingerprint.
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use tally_core::error_type;
 
 /// Error codes with which DynamoDB says "slow down" rather than "failed".
 const THROTTLING_CODES: &[&str] = &[
@@ -50,6 +51,16 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The stable `errorType` under which a workflow function reports this error, so the state
+    /// machine retries an unavailable table and fails fast on a missing or unusable item.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            Self::DynamoDb { .. } | Self::Throttled { .. } => error_type::STORE_UNAVAILABLE,
+            Self::NotFound(_) => error_type::ITEM_NOT_FOUND,
+            Self::Corrupt { .. } => error_type::ITEM_INVALID,
+        }
+    }
+
     /// Wraps an SDK error of `operation` on `fingerprint`, telling throttling apart so the
     /// caller can answer 429 instead of 503.
     pub fn dynamodb<E, R>(operation: &'static str, fingerprint: &str, source: SdkError<E, R>) -> Self

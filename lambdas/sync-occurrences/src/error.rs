@@ -36,9 +36,8 @@ impl SyncError {
         match self {
             Self::InvalidInput(_) => error_type::INVALID_INPUT,
             Self::GitHub(error) => error.error_type(),
-            Self::Store(StoreError::DynamoDb { .. } | StoreError::Throttled { .. }) => error_type::STORE_UNAVAILABLE,
-            Self::Store(StoreError::NotFound(_)) => error_type::ITEM_NOT_FOUND,
-            Self::Store(StoreError::Corrupt { .. }) | Self::InvalidItem { .. } => error_type::ITEM_INVALID,
+            Self::Store(error) => error.error_type(),
+            Self::InvalidItem { .. } => error_type::ITEM_INVALID,
         }
     }
 }
