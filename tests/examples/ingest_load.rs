@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use futures::StreamExt;
 use ingest::auth::Auth;
 use ingest::workflow::StepFunctions;
-use ingest::{App, handle};
+use ingest::{App, Metrics, handle};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request};
 use tally_store::Table;
@@ -125,7 +125,8 @@ async fn main() {
         StepFunctions::new(engines.sfn.clone(), &state_machine_arn),
         Auth::None,
         Duration::from_secs(60),
-    );
+    )
+    .with_metrics(Metrics::totals());
     let bodies: Vec<Vec<u8>> = (0..options.distinct).map(body).collect();
 
     let started = Instant::now();

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use ingest::auth::Auth;
 use ingest::workflow::StepFunctions;
-use ingest::{App, handle};
+use ingest::{App, Metrics, handle};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request};
 use serde_json::Value;
@@ -51,7 +51,7 @@ async fn stack() -> Stack {
         .await;
     let table = Table::new(engines.dynamodb.clone(), functions_table());
     let workflow = StepFunctions::new(engines.sfn.clone(), &state_machine);
-    let app = App::new(table, workflow, Auth::None, Duration::from_secs(60));
+    let app = App::new(table, workflow, Auth::None, Duration::from_secs(60)).with_metrics(Metrics::totals());
     Stack { engines, app, state_machine, http: reqwest::Client::new(), github: github_url() }
 }
 

@@ -9,10 +9,11 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use futures::future::join_all;
 use ingest::auth::{Auth, signature_header};
 use ingest::workflow::{StartError, StartWorkflow, StepFunctions};
-use ingest::{App, handle};
+use ingest::{App, Metrics, handle};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
+use tally_core::metrics;
 use tally_core::workflow::ExecutionInput;
 use tally_store::claim::NewItem;
 use tally_store::{Table, attr};
@@ -56,7 +57,8 @@ async fn app(engines: &Engines) -> (App<StepFunctions>, String) {
     let table = engines.create_table().await;
     let state_machine_arn = engines.create_pass_state_machine().await;
     let workflow = StepFunctions::new(engines.sfn.clone(), &state_machine_arn);
-    (App::new(Table::new(engines.dynamodb.clone(), table), workflow, Auth::None, LEASE), state_machine_arn)
+    let app = App::new(Table::new(engines.dynamodb.clone(), table), workflow, Auth::None, LEASE).with_metrics(Metrics::totals());
+    (app, state_machine_arn)
 }
 
 async fn item(engines: &Engines, table: &Table, fingerprint: &str) -> tally_store::Item {
@@ -95,6 +97,8 @@ async fn same_report_300_times_one_winner() {
     assert_eq!(engines.execution_names(&state_machine_arn).await, vec![
         ExecutionInput::open(&fingerprint, 0).execution_name()
     ]);
+    assert_eq!(app.metrics.total(metrics::REPORTS_RECEIVED), 300);
+    assert_eq!(app.metrics.total(metrics::DUPLICATE_REPORTS), 299);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

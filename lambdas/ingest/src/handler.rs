@@ -14,6 +14,7 @@ use tracing::Instrument;
 
 use crate::auth::{Auth, SIGNATURE_HEADER};
 use crate::cache::ClaimedCache;
+use crate::metrics::Metrics;
 use crate::record::{Incoming, Recorder, record};
 use crate::response::{self, IngestError};
 use crate::workflow::StartWorkflow;
@@ -31,12 +32,20 @@ pub struct App<W> {
     pub claim_lease: Duration,
     /// Fingerprints known to be claimed.
     pub cache: ClaimedCache,
+    /// Where the per-report metrics go.
+    pub metrics: Metrics,
 }
 
 impl<W> App<W> {
-    /// Builds the app with an empty cache.
+    /// Builds the app with an empty cache, publishing metrics as EMF lines on stdout.
     pub fn new(table: Table, workflow: W, auth: Auth, claim_lease: Duration) -> Self {
-        Self { table, workflow, auth, claim_lease, cache: ClaimedCache::default() }
+        Self { table, workflow, auth, claim_lease, cache: ClaimedCache::default(), metrics: Metrics::Emf }
+    }
+
+    /// Sends the metrics to `metrics` instead.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 }
 
@@ -77,10 +86,7 @@ async fn accept<W: StartWorkflow>(app: &App<W>, request: &Request) -> Result<res
     let recorded = record(&recorder, &incoming).await?;
 
     let duplicate = u64::from(!recorded.new);
-    println!(
-        "{}",
-        metrics::emf_line(incoming.now_ms, &[(metrics::REPORTS_RECEIVED, 1), (metrics::DUPLICATE_REPORTS, duplicate)])
-    );
+    app.metrics.record(incoming.now_ms, &[(metrics::REPORTS_RECEIVED, 1), (metrics::DUPLICATE_REPORTS, duplicate)]);
 
     Ok(response::Accepted { fingerprint: prepared.fingerprint, recorded })
 }

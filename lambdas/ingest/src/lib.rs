@@ -8,8 +8,10 @@ pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod handler;
+pub mod metrics;
 pub mod record;
 pub mod response;
 pub mod workflow;
 
 pub use handler::{App, handle, prepare};
+pub use metrics::Metrics;
