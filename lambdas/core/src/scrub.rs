@@ -203,7 +203,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn a_gate_is_open_wherever_its_rule_matches(text in assignment_like()) {
+        fn gate_is_open_wherever_its_rule_matches(text in assignment_like()) {
             for rule in gated_rules() {
                 let gate = rule.gate.expect("gated");
                 prop_assert!(gate(&text) || !rule.pattern.is_match(&text), "gate closed on a match in {:?}", text);
@@ -212,7 +212,7 @@ mod tests {
     }
 
     #[test]
-    fn the_gate_opens_on_each_key_form() {
+    fn gate_opens_on_each_key_form() {
         for text in ["password=x", "DB_PASSWORD: \"x\"", "api-key = x", "{'token': 'x'}", "Credentials\t:x"] {
             assert!(has_secret_assignment(text), "{text}");
         }

@@ -32,7 +32,7 @@ pub struct App<W> {
     pub claim_lease: Duration,
     /// Fingerprints known to be claimed.
     pub cache: ClaimedCache,
-    /// Where the per-report metrics go.
+    /// Sink of the per-report metrics.
     pub metrics: Metrics,
 }
 

@@ -33,7 +33,7 @@ impl ConditionFailure for DeleteItemError {
 }
 
 /// Turns the result of a conditional write into `Some(output)` when it applied and `None` when
-/// its condition failed; any other failure of `operation` on `fingerprint` is an error.
+/// its condition failed. Any other failure of `operation` on `fingerprint` is an error.
 pub(crate) fn unless_condition_failed<T, E, R>(
     operation: &'static str,
     fingerprint: &str,

@@ -241,7 +241,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn the_identifier_scanner_agrees_with_the_identifier_rules(
+        fn mask_identifier_agrees_with_the_identifier_regex(
             name in "([0-9a-fA-FxX_.$#:/-]|[g-z]|\\PC|123e4567-e89b-12d3-a456-426614174000|0x7f3a|deadbeef01){0,24}"
         ) {
             proptest::prop_assert_eq!(mask_identifier(&name), mask_with(&IDENTIFIER, &name));
