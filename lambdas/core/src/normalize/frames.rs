@@ -49,15 +49,22 @@ impl Frame {
 
     /// The canonical line.
     pub fn line(&self) -> String {
-        match (self.style, &self.file) {
-            (Style::Jvm, Some(file)) => format!("at {}({file})", self.function),
-            (Style::Jvm, None) => format!("at {}()", self.function),
-            (Style::CreatedBy, Some(file)) => format!("created by {} ({file})", self.function),
-            (Style::CreatedBy, None) => format!("created by {}", self.function),
-            (Style::At, Some(file)) => format!("at {} ({file})", self.function),
-            (Style::At, None) if self.reads_back_without_file() => format!("at {}", self.function),
-            (Style::At, None) => format!("at {} ()", self.function),
+        // Built by hand rather than with `format!`: there is one of these per frame.
+        let (prefix, file_open, file, file_close) = match (self.style, self.file.as_deref()) {
+            (Style::Jvm, file) => ("at ", "(", file.unwrap_or_default(), ")"),
+            (Style::CreatedBy, Some(file)) => ("created by ", " (", file, ")"),
+            (Style::CreatedBy, None) => ("created by ", "", "", ""),
+            (Style::At, Some(file)) => ("at ", " (", file, ")"),
+            (Style::At, None) if self.reads_back_without_file() => ("at ", "", "", ""),
+            (Style::At, None) => ("at ", " (", "", ")"),
+        };
+        let mut line = String::with_capacity(
+            prefix.len() + self.function.len() + file_open.len() + file.len() + file_close.len(),
+        );
+        for part in [prefix, &self.function, file_open, file, file_close] {
+            line.push_str(part);
         }
+        line
     }
 
     /// Whether `at FUNCTION` parses back to this frame. Otherwise the line is written with an

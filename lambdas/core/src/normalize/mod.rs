@@ -353,7 +353,8 @@ fn is_runner_exit_line(line: &str) -> bool {
 
 /// Collapses runs of spaces into one, borrowing the line when it has none.
 pub(crate) fn collapse_spaces(line: &str) -> Cow<'_, str> {
-    if !line.contains("  ") {
+    let bytes = line.as_bytes();
+    if !memchr::memchr_iter(b' ', bytes).any(|at| bytes.get(at + 1) == Some(&b' ')) {
         return Cow::Borrowed(line);
     }
     let mut out = String::with_capacity(line.len());
