@@ -76,10 +76,10 @@ const SECRET_KEYS: &[&str] = &[
     "access_key", "access-key", "privatekey", "private_key", "private-key", "credential", "credentials",
 ];
 
-/// Whether some `:` or `=` in `text` follows a name that ends with one of [`SECRET_KEYS`]
-/// (ignoring ASCII case), with an optional quote and then spaces or tabs between: every match of
-/// the generic `secret` assignment rule has this shape. Most traces have colons only after
-/// timestamps, line numbers and exception names, so this is much faster than the rule's regex.
+/// Returns whether some `:` or `=` in `text` follows a name that ends with one of
+/// [`SECRET_KEYS`] (ignoring ASCII case), with an optional quote and then spaces or tabs between.
+/// Every match of the generic `secret` assignment rule has this shape, and this scan is much
+/// cheaper than the rule's regex.
 fn has_secret_assignment(text: &str) -> bool {
     let bytes = text.as_bytes();
     memchr::memchr2_iter(b':', b'=', bytes).any(|at| {
@@ -91,7 +91,8 @@ fn has_secret_assignment(text: &str) -> bool {
             end -= 1;
         }
         let name = &bytes[..end];
-        // Every key ends with one of these letters; most colons follow a digit or a bracket.
+        // Every key ends with one of these letters, so a colon after a digit or a bracket is
+        // rejected at once.
         if !name.last().is_some_and(|last| b"deynlst".contains(&last.to_ascii_lowercase())) {
             return false;
         }

@@ -150,7 +150,7 @@ fn scrubbing_is_idempotent() {
 }
 
 #[test]
-fn a_key_glued_to_a_token_is_found_once_the_token_is_replaced() {
+fn scrub_finds_key_glued_to_token() {
     // The AWS key rule needs a word boundary after the key, which only appears once the Slack
     // token glued to it has been replaced.
     let input = "AKIAA00A0A0A00A0000Axoxb-0000000000-Aaaa0a0Aa0aaaA0AAaa00aAa";

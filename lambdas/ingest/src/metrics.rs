@@ -1,5 +1,5 @@
-//! Where the handler's metrics go: EMF lines on stdout in Lambda, or in-memory totals that tests
-//! and the load test read back without printing a line per report.
+//! Metrics sink of the ingest handler: EMF lines on stdout in Lambda, or in-memory totals that
+//! tests and the load test read back without printing a line per report.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,7 +18,7 @@ pub enum Metrics {
 }
 
 impl Metrics {
-    /// A sink that keeps totals in memory.
+    /// Creates a sink that keeps totals in memory.
     pub fn totals() -> Self {
         Self::Totals(Arc::default())
     }
@@ -36,7 +36,7 @@ impl Metrics {
         }
     }
 
-    /// The total recorded for `name`; always 0 for the EMF sink, which keeps nothing.
+    /// Returns the total recorded for `name`. The EMF sink keeps nothing, so it always returns 0.
     pub fn total(&self, name: &str) -> u64 {
         match self {
             Self::Emf => 0,

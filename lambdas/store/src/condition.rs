@@ -1,5 +1,5 @@
-//! Conditional writes whose condition may fail: a failed condition is an answer (another caller
-//! got there first), not an error.
+//! Conditional writes whose condition may fail. A failed condition is an expected result, because
+//! another caller changed the item first, so it is not an error.
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
@@ -8,9 +8,9 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
 use crate::StoreError;
 
-/// An operation error that can say its condition expression did not hold.
+/// An operation error that can report that its condition expression did not hold.
 pub(crate) trait ConditionFailure {
-    /// Whether this is a `ConditionalCheckFailedException`, matched by type.
+    /// Returns whether this is a `ConditionalCheckFailedException`, matched by type.
     fn is_condition_failure(&self) -> bool;
 }
 

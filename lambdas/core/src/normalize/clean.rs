@@ -36,8 +36,8 @@ pub(crate) fn clean_lines(text: &str) -> Vec<Cow<'_, str>> {
         let raw = &text[start..end];
         start = end + 1;
 
-        // Without early exit, so the compiler can check many bytes at once; most lines have
-        // neither tabs nor controls and are borrowed as they are. 0xC2 starts the C1 controls
+        // The fold has no early exit, so that the compiler may check many bytes at once. Lines
+        // with neither tabs nor controls are borrowed as they are. 0xC2 starts the C1 controls
         // (and some Latin-1 letters, which only cost time).
         let (has_tab, has_controls) = raw.bytes().fold((false, false), |(tab, controls), byte| {
             let control = (byte < 0x20 && byte != b'\t') | (byte == 0x7f) | (byte == 0xc2);

@@ -87,8 +87,8 @@ pub(crate) fn mask_identifier(name: &str) -> String {
     out
 }
 
-/// Where the identifier match that starts with the word `bytes[start..word_end]` ends, trying
-/// the rules in priority order: UUID, `0x` address, number, hex id.
+/// Returns the end of the identifier match that starts with the word `bytes[start..word_end]`,
+/// trying the rules in priority order: UUID, `0x` address, number, hex id.
 fn identifier_match_end(bytes: &[u8], start: usize, word_end: usize) -> Option<usize> {
     let word = &bytes[start..word_end];
     if let Some(end) = uuid_end(bytes, start) {
@@ -100,7 +100,8 @@ fn identifier_match_end(bytes: &[u8], start: usize, word_end: usize) -> Option<u
     (is_address || is_number || is_hex_id).then_some(word_end)
 }
 
-/// Where a UUID (`8-4-4-4-12` hex digits, then a word boundary) that starts at `start` ends.
+/// Returns the end of a UUID (`8-4-4-4-12` hex digits, then a word boundary) that starts at
+/// `start`.
 fn uuid_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut position = start;
     for (group, len) in [8, 4, 4, 4, 12].into_iter().enumerate() {

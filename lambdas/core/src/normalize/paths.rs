@@ -74,13 +74,13 @@ fn canonical_file_once(raw: &str) -> (String, bool) {
     (mask_identifier(kept), false)
 }
 
-/// Whether `path` contains `://`, the separator after a URL scheme.
+/// Returns whether `path` contains `://`, the separator after a URL scheme.
 fn has_scheme_separator(path: &str) -> bool {
     let bytes = path.as_bytes();
     memchr::memchr_iter(b':', bytes).any(|colon| bytes[colon + 1..].starts_with(b"//"))
 }
 
-/// Whether a folder name can start a package root (see [`root_at`]).
+/// Returns whether a folder name can start a package root (see [`root_at`]).
 fn can_start_root(segment: &str) -> bool {
     matches!(
         segment,
